@@ -1,0 +1,197 @@
+"""Data sets and data handling: toy generators, real data that works offline, splits,
+standardization and mini-batches.
+
+Every generator returns ``X`` of shape (N, D) and ``y`` of shape (N,) and takes a
+``seed`` (an int or a np.random.Generator), so the same call gives the same data.
+"""
+import numpy as np
+
+from .validation import as_float_array, as_labels, as_rng, check_positive, check_same_length
+
+
+def make_xor(n=4, noise=0.0, seed=0):
+    """XOR: the four corners of the unit square labelled x1 XOR x2; with n > 4, noisy copies.
+
+    -> X: (n, 2), y: (n,) in {0, 1}. n=4 and noise=0 gives the exact truth table.
+    """
+    check_positive(n, "n", integer=True)
+    corners = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+    idx = np.arange(n) % 4
+    X = corners[idx] + noise * as_rng(seed).standard_normal((n, 2))
+    return X, (corners[idx, 0] != corners[idx, 1]).astype(np.intp)
+
+
+def make_moons(n=200, noise=0.1, seed=0):
+    """Two interleaving half circles. -> X: (n, 2), y: (n,) in {0, 1}."""
+    check_positive(n, "n", integer=True)
+    rng = as_rng(seed)
+    n0 = n // 2
+    t = np.concatenate([np.linspace(0, np.pi, n0), np.linspace(0, np.pi, n - n0)])
+    y = np.concatenate([np.zeros(n0, np.intp), np.ones(n - n0, np.intp)])
+    X = np.where(y[:, None] == 0,
+                 np.column_stack([np.cos(t), np.sin(t)]),
+                 np.column_stack([1 - np.cos(t), 0.5 - np.sin(t)]))
+    X = X + noise * rng.standard_normal(X.shape)
+    perm = rng.permutation(n)
+    return X[perm], y[perm]
+
+
+def make_circles(n=200, noise=0.05, factor=0.5, seed=0):
+    """A small circle (label 1) inside a large one (label 0). -> X: (n, 2), y: (n,)."""
+    check_positive(n, "n", integer=True)
+    rng = as_rng(seed)
+    y = (np.arange(n) % 2).astype(np.intp)
+    t = rng.uniform(0, 2 * np.pi, n)
+    radius = np.where(y == 1, factor, 1.0)
+    X = radius[:, None] * np.column_stack([np.cos(t), np.sin(t)]) + noise * rng.standard_normal((n, 2))
+    return X, y
+
+
+def make_spirals(n=300, classes=2, noise=0.2, seed=0):
+    """Interleaved spiral arms, one per class (as in CS231n). -> X: (n, 2), y: (n,) in 0..classes-1."""
+    check_positive(n, "n", integer=True)
+    check_positive(classes, "classes", integer=True)
+    rng = as_rng(seed)
+    y = (np.arange(n) % classes).astype(np.intp)
+    r = rng.uniform(0.05, 1.0, n)
+    theta = 4 * r + 2 * np.pi * y / classes + noise * rng.standard_normal(n)
+    return np.column_stack([r * np.sin(theta), r * np.cos(theta)]), y
+
+
+def make_blobs(n=200, centers=3, std=0.5, seed=0):
+    """Gaussian blobs around ``centers`` points (or that many random centres in [-3, 3]^2).
+
+    -> X: (n, 2), y: (n,) in 0..K-1.
+    """
+    check_positive(n, "n", integer=True)
+    rng = as_rng(seed)
+    if np.isscalar(centers):
+        check_positive(centers, "centers", integer=True)
+        centers = rng.uniform(-3, 3, size=(int(centers), 2))
+    centers = as_float_array(centers, "centers", ndim=2)
+    y = (np.arange(n) % len(centers)).astype(np.intp)
+    return centers[y] + std * rng.standard_normal((n, centers.shape[1])), y
+
+
+def make_regression_curve(n=100, noise=0.1, seed=0):
+    """A noisy 1-D curve y = sin(2x) + 0.3x on x in [-3, 3]. -> X: (n, 1), y: (n,)."""
+    check_positive(n, "n", integer=True)
+    rng = as_rng(seed)
+    x = np.sort(rng.uniform(-3, 3, n))
+    return x[:, None], np.sin(2 * x) + 0.3 * x + noise * rng.standard_normal(n)
+
+
+TOY_DATASETS = {"xor": make_xor, "moons": make_moons, "circles": make_circles,
+                "spirals": make_spirals, "blobs": make_blobs}
+
+
+# -- real data, shipped inside scikit-learn's package (no download) -------------------
+
+def _sklearn_datasets():
+    try:
+        from sklearn import datasets
+    except ImportError:  # pragma: no cover - scikit-learn is a dependency of the course
+        raise ImportError("the real data sets come with scikit-learn: pip install scikit-learn") from None
+    return datasets
+
+
+def load_digits():
+    """The 8x8 handwritten digits (1,797 images, UCI): X: (1797, 64) ink 0..16, y: (1797,) in 0..9."""
+    d = _sklearn_datasets().load_digits()
+    return d.data.astype(np.float64), d.target.astype(np.intp)
+
+
+def load_breast_cancer():
+    """Wisconsin breast cancer (569 tumours, 30 measurements): X: (569, 30), y: (569,), 1 = benign."""
+    d = _sklearn_datasets().load_breast_cancer()
+    return d.data.astype(np.float64), d.target.astype(np.intp)
+
+
+def load_diabetes():
+    """Diabetes progression (442 patients, 10 standardized measurements): X: (442, 10), y: (442,)
+    a disease-progression score one year later (regression)."""
+    d = _sklearn_datasets().load_diabetes()
+    return d.data.astype(np.float64), d.target.astype(np.float64)
+
+
+# -- handling ------------------------------------------------------------------------
+
+def one_hot(y, C):
+    """Integer labels (N,) in 0..C-1 -> one-hot matrix (N, C)."""
+    check_positive(C, "C", integer=True)
+    y = as_labels(y, C)
+    Y = np.zeros((len(y), C))
+    Y[np.arange(len(y)), y] = 1.0
+    return Y
+
+
+class Standardizer:
+    """Standardize features to zero mean and unit variance, fitted on the training split only.
+
+    ``fit(X_train)`` stores mean and std of shape (D,); ``transform(X)`` returns (X - mean) / std
+    (constant features are left centred, not divided by zero).
+    """
+
+    def fit(self, X):
+        X = as_float_array(X, "X", ndim=2)
+        self.mean = X.mean(axis=0)
+        std = X.std(axis=0)
+        self.std = np.where(std > 0, std, 1.0)
+        return self
+
+    def transform(self, X):
+        if not hasattr(self, "mean"):
+            raise RuntimeError("call fit(X_train) before transform")
+        X = as_float_array(X, "X", ndim=2)
+        if X.shape[1] != self.mean.shape[0]:
+            raise ValueError(f"X must have {self.mean.shape[0]} features as in fit, got {X.shape[1]}")
+        return (X - self.mean) / self.std
+
+    def fit_transform(self, X):
+        return self.fit(X).transform(X)
+
+
+def train_val_test_split(X, y, val=0.15, test=0.15, seed=0, stratify=True):
+    """Shuffle and split into train, validation and test parts.
+
+    X: (N, D), y: (N,); val, test: fractions in [0, 1) with val + test < 1; stratify keeps
+    class proportions (for integer labels). -> X_train, y_train, X_val, y_val, X_test, y_test.
+    """
+    X = as_float_array(X, "X", ndim=2)
+    y = np.asarray(y)
+    check_same_length(X, y)
+    if not (0 <= val < 1 and 0 <= test < 1 and val + test < 1):
+        raise ValueError(f"val and test must be fractions in [0, 1) with val + test < 1, got val={val}, test={test}")
+    rng = as_rng(seed)
+    groups = [np.flatnonzero(y == c) for c in np.unique(y)] if stratify and y.dtype.kind in "iub" \
+        else [np.arange(len(y))]
+    parts = ([], [], [])
+    for idx in groups:
+        idx = rng.permutation(idx)
+        n_test, n_val = int(round(test * len(idx))), int(round(val * len(idx)))
+        parts[2].append(idx[:n_test])
+        parts[1].append(idx[n_test:n_test + n_val])
+        parts[0].append(idx[n_test + n_val:])
+    out = []
+    for part in parts:
+        idx = rng.permutation(np.concatenate(part))
+        out += [X[idx], y[idx]]
+    return tuple(out)
+
+
+def iterate_minibatches(X, y, batch_size, rng=None, shuffle=True):
+    """Yield (X_batch, y_batch) covering the data once, in a fresh random order if ``shuffle``
+    (sampling without replacement); the last batch may be smaller.
+
+    X: (N, D), y: (N, ...) -> batches of (B, D) and (B, ...) with B <= batch_size.
+    """
+    check_positive(batch_size, "batch_size", integer=True)
+    check_same_length(X, y)
+    N = len(X)
+    if batch_size >= N and not shuffle:
+        yield X, y
+        return
+    order = as_rng(rng).permutation(N) if shuffle else np.arange(N)
+    for start in range(0, N, batch_size):
+        idx = order[start:start + batch_size]
+        yield X[idx], y[idx]

@@ -1,0 +1,5 @@
+"""Shared test set-up: a non-interactive matplotlib backend for the tests' own process only
+(setting MPLBACKEND in the environment would reach the notebook kernels and hide their plots)."""
+import matplotlib
+
+matplotlib.use("Agg")
