@@ -102,8 +102,13 @@ def train(model, X, y, *, epochs=100, lr=0.1, optimizer="sgd", optimizer_kwargs=
                 if model.weight_decay:
                     loss -= model.l2_penalty()
             if not np.isfinite(loss):
+                # one NaN entry per per-epoch list, so that they all keep the same length
                 history.loss.append(np.nan)
+                history.accuracy.append(np.nan if classify else None)
                 history.lr.append(lr_t)
+                if validation_data is not None:
+                    history.val_loss.append(np.nan)
+                    history.val_accuracy.append(np.nan if classify else None)
                 return _diverged(history, epoch, step, lr_t, on_divergence)
             with np.errstate(over="ignore", invalid="ignore"):
                 for name in model.params:
@@ -133,11 +138,13 @@ def train(model, X, y, *, epochs=100, lr=0.1, optimizer="sgd", optimizer_kwargs=
             break
         if patience is not None:
             monitored = history.val_loss[-1] if validation_data is not None else history.loss[-1]
-            if monitored < best_loss:
+            if best_params is None or monitored < best_loss:
                 best_loss, history.best_epoch = monitored, epoch
                 best_params = {k: v.copy() for k, v in model.params.items()}
+                best_running = {l: dict(r) for l, r in model.bn_running.items()}
             elif epoch - history.best_epoch >= patience:
                 model.params.update(best_params)
+                model.bn_running.update(best_running)
                 history.stopped = (f"early stopping at epoch {epoch}: no improvement for {patience} epochs; "
                                    f"restored the parameters of epoch {history.best_epoch}")
                 break
