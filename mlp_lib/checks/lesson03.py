@@ -1,0 +1,368 @@
+"""Checks of the exercises of lesson 3, backpropagation (solutions/03_backpropagation.ipynb).
+
+The learner writes the affine layer forward and backward, the derivative of the sigmoid,
+the gradients of a two-layer network, one gradient-descent step, and trains XOR with them.
+The network of this lesson: z1 = X W1 + b1, a1 = sigmoid(z1), z2 = a1 W2 + b2 (N, 1),
+p = sigmoid(z2), loss = -mean(y log p + (1 - y) log(1 - p)) over the batch.
+"""
+import numpy as np
+
+from ..activations import sigmoid, sigmoid_prime
+from ..data import make_xor
+from ..gradcheck import numerical_gradient, numerical_gradient_array
+from ..layers import affine_backward, affine_forward
+from ..losses import binary_cross_entropy
+from .base import Case, Exercise, Mistake, make_check
+
+EXERCISE_SET = "03_backpropagation"
+
+
+def _shape(*arrays):
+    return ", ".join(f"{n} {a.shape}" for n, a in arrays)
+
+
+# -- affine_forward ----------------------------------------------------------------
+
+def _affine_sizes(rng):
+    """(N, D, M, dtype) of the affine cases: a rectangle, a batch of one, a square W, float32."""
+    return [(4, 3, 5, np.float64), (1, 3, 5, np.float64), (5, 4, 4, np.float64), (6, 2, 3, np.float32)]
+
+
+def _affine_forward_cases(rng):
+    cases = []
+    for N, D, M, dtype in _affine_sizes(rng):
+        X, W, b = (rng.standard_normal(s).astype(dtype) for s in ((N, D), (D, M), (M,)))
+        cases.append(Case((X, W, b), _shape(("X", X), ("W", W), ("b", b)), facts={"N": N}))
+    return cases
+
+
+AFFINE_FORWARD = Exercise(
+    name="affine_forward",
+    points=2,
+    make_cases=_affine_forward_cases,
+    reference=affine_forward,
+    outputs=("z", "cache"),
+    references=("mlp_lib.layers:affine_forward",),
+    mistakes=[
+        Mistake("the bias b is not added.", lambda X, W, b: (X @ W, (X, W))),
+        Mistake("the bias is subtracted instead of added.", lambda X, W, b: (X @ W - b, (X, W))),
+        Mistake("z should have one row per example, shape (N, M); yours is transposed "
+                "(the factors are in the wrong order or the result is transposed).",
+                lambda X, W, b: ((X @ W + b).T, (X, W))),
+        Mistake("W is used transposed: W already has shape (D, M), so X times W is (N, M).",
+                lambda X, W, b: (X @ W.T + b, (X, W))),
+        Mistake("the cache should hold (X, W) in this order: affine_backward reads it back.",
+                lambda X, W, b: (X @ W + b, (W, X))),
+    ],
+)
+
+
+# -- affine_backward -----------------------------------------------------------------
+
+def _affine_backward_cases(rng):
+    cases = []
+    for N, D, M, dtype in _affine_sizes(rng):
+        X, W, dout = (rng.standard_normal(s).astype(dtype) for s in ((N, D), (D, M), (N, M)))
+        cases.append(Case((dout, (X, W)), _shape(("dout", dout), ("X", X), ("W", W)), facts={"N": N}))
+    return cases
+
+
+def _affine_numerical(case):
+    dout, (X, W) = case.args
+    X, W = X.copy(), W.copy()
+    b = np.zeros(W.shape[1])
+    forward = lambda: affine_forward(X, W, b)[0]
+    return {"dX": numerical_gradient_array(forward, X, dout),
+            "dW": numerical_gradient_array(forward, W, dout),
+            "db": numerical_gradient_array(forward, b, dout)}
+
+
+def _backward_with(dX=None, dW=None, db=None):
+    """A mistaken affine_backward: the reference with some outputs replaced."""
+    def compute(dout, cache):
+        X, W = cache
+        right = affine_backward(dout, cache)
+        return tuple(f(dout, X, W) if f is not None else r for f, r in zip((dX, dW, db), right))
+    return compute
+
+
+AFFINE_BACKWARD = Exercise(
+    name="affine_backward",
+    points=3,
+    make_cases=_affine_backward_cases,
+    reference=affine_backward,
+    outputs=("dX", "dW", "db"),
+    gradient=_affine_numerical,
+    references=("mlp_lib.layers:affine_backward",),
+    mistakes=[
+        Mistake("dW is transposed: it must have the shape of W, (D, M), one row per input feature.",
+                _backward_with(dW=lambda dout, X, W: dout.T @ X)),
+        Mistake("db is summed over the wrong axis: add up over the batch (the rows), "
+                "which leaves one value per output unit, shape (M,).",
+                _backward_with(db=lambda dout, X, W: dout.sum(axis=1))),
+        Mistake("db keeps an extra axis: it must have the shape of b, (M,), not (1, M).",
+                _backward_with(db=lambda dout, X, W: dout.sum(axis=0, keepdims=True))),
+        Mistake("db must add up the contributions of all the examples of the batch, "
+                "one value per output unit.",
+                _backward_with(db=lambda dout, X, W: dout)),
+        Mistake("the gradient is divided by N: the 1/N of the batch mean is already inside dout, "
+                "so the affine layer must not divide again.",
+                _backward_with(dX=lambda dout, X, W: dout @ W.T / len(X),
+                               dW=lambda dout, X, W: X.T @ dout / len(X),
+                               db=lambda dout, X, W: dout.sum(axis=0) / len(X))),
+        Mistake("dX needs W transposed: dX has the shape of X, (N, D), and dout is (N, M).",
+                _backward_with(dX=lambda dout, X, W: dout @ W)),
+        Mistake("dW needs X transposed on the left: dW has the shape of W, (D, M).",
+                _backward_with(dW=lambda dout, X, W: X @ dout)),
+    ],
+)
+
+
+# -- sigmoid_prime ---------------------------------------------------------------
+
+def _sigmoid_cases(rng):
+    shapes = [((4, 3), np.float64), ((1, 5), np.float64), ((7,), np.float64), ((3, 4), np.float32)]
+    cases = []
+    for shape, dtype in shapes:
+        z = rng.uniform(-6, 6, size=shape).astype(dtype)
+        cases.append(Case((z,), f"z {z.shape}" + (" float32" if dtype == np.float32 else "")))
+    return cases
+
+
+def _sigmoid_numerical(case):
+    z = case.args[0]
+    h = 1e-5
+    return (sigmoid(z + h) - sigmoid(z - h)) / (2 * h)
+
+
+SIGMOID_PRIME = Exercise(
+    name="sigmoid_prime",
+    points=2,
+    make_cases=_sigmoid_cases,
+    reference=sigmoid_prime,
+    gradient=_sigmoid_numerical,
+    references=("mlp_lib.activations:sigmoid_prime",),
+    mistakes=[
+        Mistake("the formula s(1 - s) holds for s = sigmoid(z), the activation's output; "
+                "here it was applied to z itself. Compute the sigmoid of z first.",
+                lambda z: z * (1 - z)),
+        Mistake("the derivative is evaluated at the activation's output a = sigmoid(z) instead of "
+                "at z: sigmoid_prime takes the pre-activation z (the sigmoid ends up applied twice).",
+                lambda z: sigmoid_prime(sigmoid(z))),
+        Mistake("this is the sigmoid itself, not its derivative.", lambda z: sigmoid(z)),
+        Mistake("a sign inside the product is wrong: the derivative is s times (one minus s).",
+                lambda z: sigmoid(z) * (1 + sigmoid(z))),
+        Mistake("this is 1 - s, only one factor of the derivative s(1 - s).", lambda z: 1 - sigmoid(z)),
+    ],
+)
+
+
+# -- two_layer_gradients ---------------------------------------------------------
+
+def _two_layer_cases(rng):
+    X_xor, y_xor = make_xor()
+    specs = [(X_xor, y_xor, 3, np.float64, "XOR")]
+    for N, D, H, dtype in [(1, 2, 3, np.float64), (6, 3, 5, np.float64), (5, 2, 4, np.float32)]:
+        X = rng.standard_normal((N, D))
+        y = rng.integers(0, 2, size=N)
+        specs.append((X, y, H, dtype, None))
+    cases = []
+    for X, y, H, dtype, name in specs:
+        D = X.shape[1]
+        params = {"W1": rng.standard_normal((D, H)), "b1": 0.5 * rng.standard_normal(H),
+                  "W2": rng.standard_normal((H, 1)), "b2": 0.5 * rng.standard_normal(1)}
+        params = {k: v.astype(dtype) for k, v in params.items()}
+        label = (f"{name + ' ' if name else ''}X {X.shape}, y {y.shape}, W1 {params['W1'].shape}, "
+                 f"W2 {params['W2'].shape}" + (" float32" if dtype == np.float32 else ""))
+        cases.append(Case((X.astype(dtype), y.astype(dtype), params), label, facts={"N": len(X)}))
+    return cases
+
+
+def two_layer_gradients_reference(X, y, params):
+    """Loss and gradients of the lesson's network (the check's reference).
+
+    X: (N, D); y: (N,) labels in {0, 1}; params: W1 (D, H), b1 (H,), W2 (H, 1), b2 (1,)
+    -> (loss: float, grads: dict with the keys and shapes of params).
+    """
+    return _two_layer(X, y, params)
+
+
+def _two_layer(X, y, params, scale=1.0, act_prime_at_output=False, skip_act_prime=False):
+    z1, cache1 = affine_forward(X, params["W1"], params["b1"])
+    a1 = sigmoid(z1)
+    z2, cache2 = affine_forward(a1, params["W2"], params["b2"])
+    loss, dz2 = binary_cross_entropy(z2, y)
+    dz2 = dz2 * scale
+    da1, dW2, db2 = affine_backward(dz2, cache2)
+    if skip_act_prime:
+        dz1 = da1
+    else:
+        dz1 = da1 * sigmoid_prime(a1 if act_prime_at_output else z1)
+    _, dW1, db1 = affine_backward(dz1, cache1)
+    return loss, {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def _two_layer_broadcast_y(X, y, params):
+    """y kept as (N,) next to an (N, 1) output: p - y broadcasts to (N, N)."""
+    a1 = sigmoid(X @ params["W1"] + params["b1"])
+    p = sigmoid(a1 @ params["W2"] + params["b2"])
+    dz2 = (p - y) / len(X)
+    dW2, db2 = a1.T @ dz2, dz2.sum(axis=0)
+    dz1 = (dz2 @ params["W2"].T) * a1 * (1 - a1)
+    return 0.0, {"W1": X.T @ dz1, "b1": dz1.sum(axis=0), "W2": dW2, "b2": db2}
+
+
+def _two_layer_numerical(case):
+    X, y, params = case.args
+    params = {k: v.copy() for k, v in params.items()}
+    loss = lambda: _two_layer(X, y, params)[0]
+    return {"grads": {k: numerical_gradient(loss, params[k]) for k in params}}
+
+
+def _with_grads(change):
+    def compute(X, y, params):
+        loss, grads = _two_layer(X, y, params)
+        return loss, change(grads, X, y, params)
+    return compute
+
+
+TWO_LAYER_GRADIENTS = Exercise(
+    name="two_layer_gradients",
+    points=4,
+    make_cases=_two_layer_cases,
+    reference=two_layer_gradients_reference,
+    outputs=("loss", "grads"),
+    gradient=_two_layer_numerical,
+    references=("mlp_lib.checks.lesson03:two_layer_gradients_reference", "mlp_lib.model:MLP.forward_backward",
+                "mlp_lib.model:MLP.loss"),
+    mistakes=[
+        Mistake("the gradients are N times too large: the loss is a mean over the batch, so the "
+                "gradient at the output, p - y, is divided by N.",
+                lambda X, y, params: _two_layer(X, y, params, scale=len(X))),
+        Mistake("the hidden layer's derivative is evaluated at its output a1 = sigmoid(z1) instead of "
+                "at the pre-activation z1.",
+                lambda X, y, params: _two_layer(X, y, params, act_prime_at_output=True)),
+        Mistake("the hidden activation's derivative is missing: going back through a1 = sigmoid(z1) "
+                "multiplies the gradient by sigmoid'(z1), entry by entry.",
+                lambda X, y, params: _two_layer(X, y, params, skip_act_prime=True)),
+        Mistake("y has shape (N,) while the output p has shape (N, 1): subtracting them broadcasts "
+                "to an (N, N) array. Make y a column of shape (N, 1) first.",
+                _two_layer_broadcast_y),
+        Mistake("dW1 is transposed: it must have the shape of W1, (D, H).",
+                _with_grads(lambda g, X, y, p: {**g, "W1": g["W1"].T})),
+        Mistake("dW2 is transposed: it must have the shape of W2, (H, 1).",
+                _with_grads(lambda g, X, y, p: {**g, "W2": g["W2"].T})),
+        Mistake("a bias gradient is summed over the wrong axis: add up over the batch (the rows).",
+                _with_grads(lambda g, X, y, p: {**g, "b1": _two_layer_dz1(X, y, p).sum(axis=1)})),
+        Mistake("the loss is summed over the batch instead of averaged.",
+                lambda X, y, params: (_two_layer(X, y, params)[0] * len(X), _two_layer(X, y, params)[1])),
+    ],
+)
+
+
+def _two_layer_dz1(X, y, params):
+    """The hidden layer's dL/dz1 (N, H), for the wrong-axis mistake."""
+    a1 = sigmoid(X @ params["W1"] + params["b1"])
+    p = sigmoid(a1 @ params["W2"] + params["b2"])
+    dz2 = (p - y.reshape(-1, 1)) / len(X)
+    return (dz2 @ params["W2"].T) * a1 * (1 - a1)
+
+
+# -- sgd_step -----------------------------------------------------------------------
+
+def _sgd_cases(rng):
+    specs = [({"W1": (2, 3), "b1": (3,), "W2": (3, 1), "b2": (1,)}, 0.5, np.float64),
+             ({"W1": (4, 5), "b1": (5,)}, 0.1, np.float64),
+             ({"W1": (3, 2), "b1": (2,), "W2": (2, 2), "b2": (2,)}, 0.05, np.float32)]
+    cases = []
+    for shapes, lr, dtype in specs:
+        params = {k: rng.standard_normal(s).astype(dtype) for k, s in shapes.items()}
+        grads = {k: rng.standard_normal(s).astype(dtype) for k, s in shapes.items()}
+        label = f"params {', '.join(f'{k} {s}' for k, s in shapes.items())}, lr {lr}" + (
+            " float32" if dtype == np.float32 else "")
+        cases.append(Case((params, grads, lr), label))
+    return cases
+
+
+def sgd_step_reference(params, grads, lr):
+    """One gradient-descent step: a new dict {name: param - lr * grad} (the check's reference)."""
+    return {k: params[k] - lr * grads[k] for k in params}
+
+
+SGD_STEP = Exercise(
+    name="sgd_step",
+    points=2,
+    make_cases=_sgd_cases,
+    reference=sgd_step_reference,
+    result="the new params",
+    references=("mlp_lib.checks.lesson03:sgd_step_reference", "mlp_lib.optim:sgd"),
+    mistakes=[
+        Mistake("the step goes up the gradient: descent subtracts the learning rate times the gradient "
+                "(is there a + where a - belongs?).",
+                lambda p, g, lr: {k: p[k] + lr * g[k] for k in p}),
+        Mistake("the learning rate is not applied: the step is the learning rate times the gradient.",
+                lambda p, g, lr: {k: p[k] - g[k] for k in p}),
+        Mistake("the gradient is divided by the learning rate instead of multiplied by it.",
+                lambda p, g, lr: {k: p[k] - g[k] / lr for k in p}),
+        Mistake("this parameter did not move: every parameter, biases included, takes a step.",
+                lambda p, g, lr: {k: p[k].copy() for k in p}),
+    ],
+)
+
+
+# -- train_xor (scored) --------------------------------------------------------------
+
+def _xor_cases(rng):
+    X, y = make_xor()
+    order = rng.permutation(4)
+    return [Case((X[order], y[order]), "the XOR truth table", private=(X, y))]
+
+
+def _xor_score(case, params):
+    """Accuracy of the returned parameters on the four XOR points: 4/4 full marks, 3/4 half."""
+    X, y = case.private
+    problem = _params_problem(params, X.shape[1])
+    if problem:
+        return 0.0, problem
+    a1 = sigmoid(X @ np.asarray(params["W1"], float) + np.asarray(params["b1"], float))
+    z2 = a1 @ np.asarray(params["W2"], float) + np.asarray(params["b2"], float)
+    if not np.all(np.isfinite(z2)):
+        return 0.0, "the trained parameters give NaN or infinite outputs: the training diverged"
+    correct = int(np.sum((z2[:, 0] > 0).astype(int) == y))
+    fraction = 1.0 if correct == 4 else 0.5 if correct == 3 else 0.0
+    return fraction, f"the trained network classifies {correct} of the 4 XOR points correctly ({correct / 4:.0%})"
+
+
+def _params_problem(params, D):
+    if not isinstance(params, dict):
+        return f"should return the trained params dict (W1, b1, W2, b2), got a {type(params).__name__}"
+    missing = [k for k in ("W1", "b1", "W2", "b2") if k not in params]
+    if missing:
+        return f"the returned params lack {', '.join(missing)}"
+    shapes = {k: np.shape(params[k]) for k in ("W1", "b1", "W2", "b2")}
+    H = shapes["W1"][1] if len(shapes["W1"]) == 2 else None
+    want = {"W1": (D, H), "b1": (H,), "W2": (H, 1), "b2": (1,)}
+    for k, s in want.items():
+        if shapes[k] != s or not np.issubdtype(np.asarray(params[k]).dtype, np.number):
+            return f"params['{k}'] has shape {shapes[k]}, expected {s}"
+    return None
+
+
+TRAIN_XOR = Exercise(
+    name="train_xor",
+    points=2,
+    make_cases=_xor_cases,
+    score=_xor_score,
+    references=("mlp_lib.train:train", "mlp_lib.model:MLP.forward_backward"),
+    time_budget=60.0,
+)
+
+
+EXERCISES = [AFFINE_FORWARD, AFFINE_BACKWARD, SIGMOID_PRIME, TWO_LAYER_GRADIENTS, SGD_STEP, TRAIN_XOR]
+
+check_affine_forward = make_check(AFFINE_FORWARD)
+check_affine_backward = make_check(AFFINE_BACKWARD)
+check_sigmoid_prime = make_check(SIGMOID_PRIME)
+check_two_layer_gradients = make_check(TWO_LAYER_GRADIENTS)
+check_sgd_step = make_check(SGD_STEP)
+check_train_xor = make_check(TRAIN_XOR)
