@@ -108,3 +108,112 @@ def plot_weight_histograms(model, grads=None, bins=30):
             axes[1, j].set_title(f"d{name}  std {grads[name].std():.2e}")
     fig.tight_layout()
     return fig
+
+
+def plot_loss_curves(ax, train_loss, test_loss=None, diverged_at=None, log=True, labels=("training", "test")):
+    """Loss per epoch for training (and test) data on ``ax``; a red marker where a run diverged.
+
+    train_loss, test_loss: sequences of per-epoch losses (non-finite values are left out);
+    diverged_at: the epoch (0-based) where training diverged, or None. -> the figure.
+    """
+    LiveLossCurves(ax, log, labels).update(train_loss, test_loss, diverged_at)
+    return ax.figure
+
+
+def plot_probability_map(model, X, y, ax, resolution=50, margin=0.5):
+    """A 2-D binary classifier's P(y=1) as shading, the 0.5 contour, and the data on top.
+
+    model: has ``predict_proba`` (M, 2) -> (M,), or is such a function; X: (N, 2); y: (N,) in {0, 1}.
+    -> the figure.
+    """
+    LiveProbabilityMap(ax, X, y, resolution, margin).update(getattr(model, "predict_proba", model))
+    return ax.figure
+
+
+class LiveLossCurves:
+    """Loss curves that a widget updates in place (much faster than redrawing the axes).
+
+    ax: the axes to draw on; log: logarithmic loss axis; labels: names of the two curves.
+    ``update(train_loss, test_loss=None, diverged_at=None, epochs=None)`` sets the data;
+    ``epochs`` fixes the right end of the x axis (default: the length of ``train_loss``).
+    """
+
+    def __init__(self, ax, log=True, labels=("training", "test")):
+        self.ax, self.log = ax, log
+        (self.train_line,) = ax.plot([], [], color="C0", label=f"{labels[0]} loss")
+        (self.test_line,) = ax.plot([], [], color="C1", label=f"{labels[1]} loss")
+        (self.marker,) = ax.plot([], [], "o", color="red", markersize=8, label="diverged")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("loss")
+        if log:
+            ax.set_yscale("log")
+            # plain numbers instead of mathtext powers of ten: parsing those dominates a redraw
+            ax.yaxis.set_major_locator(plt.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+            ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
+            ax.yaxis.set_minor_formatter(plt.NullFormatter())
+        self.legend = None
+
+    def update(self, train_loss, test_loss=None, diverged_at=None, epochs=None):
+        train_loss = np.asarray(train_loss, dtype=float)
+        x = np.arange(1, len(train_loss) + 1)
+        ok = np.isfinite(train_loss)
+        self.train_line.set_data(x[ok], train_loss[ok])
+        shown = [train_loss[ok]]
+        if test_loss is not None and len(test_loss):
+            test_loss = np.asarray(test_loss, dtype=float)
+            ok_test = np.isfinite(test_loss)
+            self.test_line.set_data(x[:len(test_loss)][ok_test], test_loss[ok_test])
+            shown.append(test_loss[ok_test])
+        else:
+            self.test_line.set_data([], [])
+        if diverged_at is not None and ok.any():
+            self.marker.set_data([min(diverged_at + 1, len(x))], [train_loss[ok][-1]])
+        else:
+            self.marker.set_data([], [])
+        values = np.concatenate(shown)
+        if self.log:
+            values = values[values > 0]
+        if values.size:
+            lo, hi = values.min(), values.max()
+            self.ax.set_ylim(*((lo / 1.3, hi * 1.3) if self.log else (lo - 0.05 * (hi - lo + 1e-12),
+                                                                       hi + 0.05 * (hi - lo + 1e-12))))
+        self.ax.set_xlim(0.5, max(epochs or len(x), 2) + 0.5)
+        handles = [h for h in (self.train_line, self.test_line, self.marker) if len(h.get_xdata())]
+        if self.legend is None or self.legend.legend_handles != handles:
+            if self.legend is not None:
+                self.legend.remove()
+            self.legend = self.ax.legend(handles=handles, loc="best", fontsize="small")
+
+
+class LiveProbabilityMap:
+    """A 2-D binary classifier's P(y=1) as shading with its 0.5 contour and the data on top,
+    updated in place: ``update(predict_proba)`` with predict_proba (M, 2) -> (M,).
+
+    ax: the axes; X: (N, 2) points and y: (N,) labels in {0, 1}; resolution: grid points per side.
+    """
+
+    def __init__(self, ax, X, y, resolution=50, margin=0.5):
+        self.ax = ax
+        self.xx, self.yy, self.grid = decision_grid(X, resolution, margin)
+        extent = (self.xx[0, 0], self.xx[0, -1], self.yy[0, 0], self.yy[-1, 0])
+        self.image = ax.imshow(np.full(self.xx.shape, 0.5), origin="lower", extent=extent, cmap="coolwarm",
+                               vmin=0, vmax=1, alpha=0.45, aspect="auto", interpolation="bilinear")
+        self.points = ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", vmin=0, vmax=1, edgecolors="k",
+                                 s=50 if len(X) < 20 else 18)
+        self.contour = None
+        ax.set_xlim(extent[:2])
+        ax.set_ylim(extent[2:])
+        ax.set_xlabel("x1")
+        ax.set_ylabel("x2")
+
+    def update(self, predict_proba):
+        with np.errstate(all="ignore"):
+            P = np.asarray(predict_proba(self.grid), dtype=float).reshape(self.xx.shape)
+        P = np.nan_to_num(P, nan=0.5)
+        self.image.set_data(P)
+        if self.contour is not None:
+            self.contour.remove()
+            self.contour = None
+        if P.min() < 0.5 < P.max():
+            self.contour = self.ax.contour(self.xx, self.yy, P, levels=[0.5], colors="k", linewidths=1)
+        return P

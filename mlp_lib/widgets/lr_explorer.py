@@ -1,0 +1,97 @@
+"""Learning-rate explorer: a log-scale learning-rate slider that retrains a small network
+(XOR by default) and redraws its loss curve and decision boundary.
+
+A run diverges when its loss stops being finite (``train`` reports it) or grows to more
+than ``blowup`` times its first value: the steps overshoot the minimum and climb the
+other side of the valley. The message names the epoch and the learning rate.
+"""
+import math
+
+import ipywidgets as W
+import numpy as np
+
+from ..data import make_xor
+from ..model import MLP
+from ..plots import LiveLossCurves, LiveProbabilityMap
+from ..train import train
+from .common import WidgetHandle, figure_png, image_widget, loss_text, new_figure
+
+
+def lr_explorer(X=None, y=None, layer_sizes=(2, 4, 1), activation="tanh", loss="binary_cross_entropy",
+                lr=0.5, epochs=300, optimizer="sgd", seed=0, *, optimizer_kwargs=None, affine=None,
+                blowup=3.0, lr_range=(1e-4, 1e2)):
+    """Retrain on every move of the learning-rate (or epochs) slider and show the result.
+
+    X: (N, D), y: (N,) (default: the four XOR points); layer_sizes, activation, loss, affine:
+    passed to ``MLP`` (names or the learner's own functions); optimizer: a name or an update
+    rule, with ``optimizer_kwargs``; full-batch ``train`` for ``epochs`` epochs from ``seed``.
+    blowup: a loss above blowup * (first epoch's loss) counts as diverged.
+    -> WidgetHandle: controls "lr", "epochs"; state "history", "final_loss", "diverged",
+    "message", "diverged_at" (epoch or None), "model", "png".
+    """
+    if X is None:
+        X, y = make_xor()
+    if blowup <= 1:
+        raise ValueError(f"blowup must be a factor > 1, got {blowup!r}")
+    lo, hi = (math.log10(v) for v in lr_range)
+    controls = {
+        "lr": W.FloatLogSlider(value=lr, base=10, min=lo, max=hi, step=0.1, description="learning rate",
+                               readout_format=".3g", continuous_update=False, style={"description_width": "90px"}),
+        "epochs": W.IntSlider(value=epochs, min=10, max=2000, step=10, description="epochs",
+                              continuous_update=False),
+    }
+    model_kwargs = dict(activation=activation, loss=loss, seed=seed)
+    if affine is not None:
+        model_kwargs["affine"] = affine
+    state = {}
+    fig, (ax_loss, ax_map) = new_figure(8.4, 3.2, 2)
+    curves, boundary = LiveLossCurves(ax_loss), LiveProbabilityMap(ax_map, X, np.asarray(y))
+    ax_map.set_title("P(class 1) after training", fontsize="medium", y=1.0)
+    status, message = W.HTML(), W.HTML()
+
+    def redraw(change=None):
+        lr_now, epochs_now = controls["lr"].value, controls["epochs"].value
+        model = MLP(list(layer_sizes), **model_kwargs)
+        history = train(model, X, y, epochs=epochs_now, lr=lr_now, optimizer=optimizer,
+                        optimizer_kwargs=optimizer_kwargs, batch_size=len(X), seed=seed,
+                        on_epoch=lambda epoch, h: h.loss[-1] > blowup * h.loss[0], on_divergence="stop")
+        diverged_at, text = _divergence(history, lr_now, blowup)
+        final = history.loss[-1]
+        state.update(history=history, model=model, final_loss=final, diverged=diverged_at is not None,
+                     diverged_at=diverged_at, message=text)
+        curves.update(history.loss, diverged_at=diverged_at, epochs=None if diverged_at is not None else epochs_now)
+        ax_loss.set_title(f"learning rate {lr_now:.3g}", fontsize="medium", y=1.0)
+        boundary.update(_probability(model))
+        state["png"] = image.value = figure_png(fig)
+        status.value = f"<b>{loss_text(final)}</b> after {history.epochs} epochs"
+        message.value = f"<span style='color:#c00'>{text}</span>" if text else ""
+
+    image = image_widget(fig)
+    for control in controls.values():
+        control.observe(redraw, names="value")
+    redraw()
+    ui = W.VBox([W.HBox([controls["lr"], controls["epochs"]]), status, message, image])
+    return WidgetHandle(ui, controls, state, redraw)
+
+
+def _divergence(history, lr, blowup):
+    """(epoch where the run diverged or None, an explanation for the learner or "")."""
+    if history.diverged:
+        return len(history.loss) - 1, history.stopped
+    first, last = history.loss[0], history.loss[-1]
+    if history.stopped and last > blowup * first:
+        epoch = len(history.loss) - 1
+        return epoch, (f"training diverged at epoch {epoch} with learning rate {lr:.4g}: the loss grew from "
+                       f"{first:.4f} to {last:.4f}, more than {blowup:g} times its first value. Each step "
+                       f"overshoots the minimum and lands higher on the other side. Try a smaller learning rate.")
+    return None, ""
+
+
+def _probability(model):
+    """A function grid (M, 2) -> (M,) giving the model's belief in class 1, for shading."""
+    def p(grid):
+        if model.loss_name == "binary_cross_entropy" or model.loss_name == "softmax_cross_entropy":
+            proba = model.predict_proba(grid)
+            return proba if proba.ndim == 1 else proba[:, 1:].sum(axis=1)
+        return np.clip(model.forward(grid)[:, 0], 0, 1)
+    return p

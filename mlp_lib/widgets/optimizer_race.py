@@ -1,0 +1,105 @@
+"""Optimizer race: SGD, momentum, RMSProp and Adam descend the same 2-D loss surface from
+the same start, each with its own learning rate; their paths are drawn on the contours.
+
+The surfaces and their gradients live in ``mlp_lib.surfaces``; the steps are the update
+rules of ``mlp_lib.optim`` (or the learner's own), called exactly as ``train`` calls them.
+"""
+import ipywidgets as W
+import numpy as np
+
+from ..optim import adam, rmsprop, sgd
+from ..surfaces import SURFACES, descend, get_surface
+from .common import WidgetHandle, figure_png, image_widget, new_figure
+
+# name -> (update rule, its hyperparameters, default learning rate)
+DEFAULT_OPTIMIZERS = {
+    "sgd": (sgd, {}, 0.01),
+    "momentum": (sgd, {"momentum": 0.9}, 0.01),
+    "rmsprop": (rmsprop, {}, 0.03),
+    "adam": (adam, {}, 0.1),
+}
+
+
+def optimizer_race(surface="bowl", optimizers=None, steps=100):
+    """Race update rules down a surface ("bowl": an elongated bowl, "valley": a curved,
+    Rosenbrock-like valley).
+
+    optimizers: None (SGD, momentum, RMSProp, Adam), a list of those names, or a dict
+    name -> rule, (rule, hyper) or (rule, hyper, lr), where rule(param, grad, state, lr,
+    **hyper) -> (param, state) may be the learner's own.
+    -> WidgetHandle: controls "surface", "steps", "lr_<name>"; state "trajectories" (name ->
+    (T + 1, 2) points), "final_values" (name -> loss at the last point, nan if diverged),
+    "diverged" (name -> bool), "png".
+    """
+    get_surface(surface)
+    entries = _optimizer_entries(optimizers)
+    controls = {"surface": W.Dropdown(options=list(SURFACES), value=surface, description="surface"),
+                "steps": W.IntSlider(value=steps, min=5, max=500, step=5, description="steps",
+                                     continuous_update=False)}
+    for name, (_, _, lr) in entries.items():
+        controls[f"lr_{name}"] = W.FloatLogSlider(value=lr, base=10, min=-4, max=1, step=0.1, readout_format=".3g",
+                                                  description=f"lr {name}", continuous_update=False)
+    state = {}
+    fig, (ax,) = new_figure(6.4, 4.2)
+    grids = {}
+    summary = W.HTML()
+
+    def redraw(change=None):
+        name_now = controls["surface"].value
+        s = get_surface(name_now)
+        trajectories, finals, diverged = {}, {}, {}
+        for name, (rule, hyper, _) in entries.items():
+            path, blew_up = descend(name_now, rule, controls[f"lr_{name}"].value, controls["steps"].value, **hyper)
+            trajectories[name], diverged[name] = path, blew_up
+            finals[name] = float("nan") if blew_up else float(s["value"](*path[-1]))
+        state.update(trajectories=trajectories, final_values=finals, diverged=diverged)
+        ax.clear()
+        if name_now not in grids:
+            x0, x1, y0, y1 = s["window"]
+            xx, yy = np.meshgrid(np.linspace(x0, x1, 120), np.linspace(y0, y1, 120))
+            grids[name_now] = xx, yy, np.log10(s["value"](xx, yy) + 1e-3)
+        xx, yy, zz = grids[name_now]
+        ax.contour(xx, yy, zz, levels=15, cmap="Greys", linewidths=0.7)
+        for i, (name, path) in enumerate(trajectories.items()):
+            end = "diverged" if diverged[name] else f"{finals[name]:.2e}"
+            ax.plot(path[:, 0], path[:, 1], ".-", color=f"C{i}", ms=3, lw=1, label=f"{name}: {end}")
+        ax.plot(*s["start"], "ko", ms=6)
+        ax.plot(*s["minimum"], "*", color="gold", mec="k", ms=14)
+        ax.set_xlim(s["window"][:2])
+        ax.set_ylim(s["window"][2:])
+        ax.set_title(f"{name_now}: loss after {controls['steps'].value} steps", fontsize="medium", y=1.0)
+        ax.legend(loc="lower right", fontsize="small")
+        state["png"] = image.value = figure_png(fig)
+        summary.value = "<br>".join(
+            f"{name}: {'diverged' if diverged[name] else f'final loss {finals[name]:.4g}'}" for name in entries)
+
+    image = image_widget(fig)
+    for control in controls.values():
+        control.observe(redraw, names="value")
+    redraw()
+    sliders = W.VBox([controls["surface"], controls["steps"]] + [controls[f"lr_{n}"] for n in entries] + [summary])
+    return WidgetHandle(W.HBox([sliders, image]), controls, state, redraw)
+
+
+def _optimizer_entries(optimizers):
+    """Normalize the ``optimizers`` argument to name -> (rule, hyper, lr)."""
+    if optimizers is None:
+        return dict(DEFAULT_OPTIMIZERS)
+    if isinstance(optimizers, (list, tuple)):
+        unknown = [n for n in optimizers if n not in DEFAULT_OPTIMIZERS]
+        if unknown:
+            raise ValueError(f"unknown optimizer(s) {unknown}; valid names are {list(DEFAULT_OPTIMIZERS)}, "
+                             f"or pass a dict name -> update rule")
+        return {n: DEFAULT_OPTIMIZERS[n] for n in optimizers}
+    if not isinstance(optimizers, dict) or not optimizers:
+        raise TypeError(f"optimizers must be None, a list of names or a dict name -> rule, got {optimizers!r}")
+    entries = {}
+    for name, entry in optimizers.items():
+        entry = entry if isinstance(entry, tuple) else (entry,)
+        if not 1 <= len(entry) <= 3:
+            raise ValueError(f"optimizer {name!r}: expected rule, (rule, hyper) or (rule, hyper, lr), got {entry!r}")
+        rule, hyper, lr = entry + (None, {}, 0.01)[len(entry):]
+        if not callable(rule):
+            raise TypeError(f"optimizer {name!r} must be an update rule (a function), got {rule!r}")
+        entries[name] = (rule, dict(hyper), float(lr))
+    return entries

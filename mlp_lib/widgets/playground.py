@@ -1,0 +1,248 @@
+"""Playground, in the spirit of TensorFlow Playground but on this course's own code: pick a
+data set and a network, press train, and watch the decision boundary and the training and
+test loss curves move while it learns.
+
+One run is one call of ``train`` (so the optimizer's state and the shuffling continue from
+epoch to epoch exactly as in a script); it runs in a background thread whose ``on_epoch``
+callback redraws, pauses on "stop" and resumes on "train" or "step". Changing a setting
+starts a new run. The code line under the plot reproduces the run: it calls
+``playground_run``, which builds the same data, network and ``train`` call.
+"""
+import threading
+import time
+
+import ipywidgets as W
+import numpy as np
+
+from ..data import make_blobs, make_circles, make_moons, make_spirals, make_xor, train_val_test_split
+from ..model import MLP
+from ..plots import LiveLossCurves, LiveProbabilityMap
+from ..train import train
+from .common import WidgetHandle, check_choice, figure_png, image_widget, loss_text, new_figure
+
+# name -> function (n, noise, seed) -> X (n, 2), y (n,) in {0, 1}
+DATASETS = {
+    "xor": lambda n, noise, seed: make_xor(n, noise=noise, seed=seed),
+    "circles": lambda n, noise, seed: make_circles(n, noise=noise, seed=seed),
+    "moons": lambda n, noise, seed: make_moons(n, noise=noise, seed=seed),
+    "spirals": lambda n, noise, seed: make_spirals(n, classes=2, noise=noise, seed=seed),
+    "blobs": lambda n, noise, seed: make_blobs(n, centers=[[-1.0, -1.0], [1.0, 1.0]], std=0.5 + noise, seed=seed),
+}
+# name shown in the menu -> (update rule or its name, hyperparameters)
+OPTIMIZERS = {"sgd": ("sgd", {}), "momentum": ("sgd", {"momentum": 0.9}), "rmsprop": ("rmsprop", {}),
+              "adam": ("adam", {})}
+ACTIVATIONS = ("tanh", "relu", "sigmoid", "leaky_relu")
+LEARNING_RATES = (1e-5, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+L2_STRENGTHS = (0.0, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0)
+MAX_EPOCHS = 10_000
+
+
+def playground_data(dataset="circles", noise=0.1, seed=0, n=200):
+    """Training and test data for the playground: 2 n points of ``dataset``, split in halves.
+
+    -> X_train (n, 2), y_train (n,), X_test (n, 2), y_test (n,), labels in {0, 1}.
+    """
+    check_choice(dataset, DATASETS, "dataset")
+    X, y = DATASETS[dataset](2 * n, noise, seed)
+    X_train, y_train, _, _, X_test, y_test = train_val_test_split(X, y, val=0.0, test=0.5, seed=seed)
+    return X_train, y_train, X_test, y_test
+
+
+def playground_model(hidden_layers=2, units=16, activation="tanh", l2=0.0, seed=0):
+    """The playground's network: 2 inputs, ``hidden_layers`` layers of ``units``, one logit."""
+    return MLP([2] + [units] * hidden_layers + [1], activation=activation, loss="binary_cross_entropy",
+               weight_decay=l2, seed=seed)
+
+
+def playground_setup(dataset="circles", noise=0.1, hidden_layers=2, units=16, activation="tanh", lr=0.03,
+                     optimizer="adam", l2=0.0, batch_size=10, seed=0):
+    """The data, the network and the arguments of ``train`` for a set of playground settings.
+
+    -> (model, (X_train, y_train, X_test, y_test), train_kwargs) with the model untrained.
+    """
+    X, y, X_test, y_test = playground_data(dataset, noise, seed)
+    model = playground_model(hidden_layers, units, activation, l2, seed)
+    rule, hyper = OPTIMIZERS[check_choice(optimizer, OPTIMIZERS, "optimizer")]
+    kwargs = dict(lr=lr, optimizer=rule, optimizer_kwargs=hyper, batch_size=batch_size,
+                  validation_data=(X_test, y_test), seed=seed, on_divergence="stop")
+    return model, (X, y, X_test, y_test), kwargs
+
+
+def playground_run(epochs=100, on_epoch=None, **settings):
+    """Train the playground's network on its data, as the widget does. -> (model, history).
+
+    settings: those of ``playground_setup``. The widget shows this call, with its current
+    settings and epoch, as the code that reproduces what it shows.
+    """
+    model, (X, y, _, _), kwargs = playground_setup(**settings)
+    return model, train(model, X, y, epochs=epochs, on_epoch=on_epoch, **kwargs)
+
+
+def playground(dataset="circles", noise=0.1, hidden_layers=2, units=16, activation="tanh", lr=0.03,
+               optimizer="adam", l2=0.0, batch_size=10, seed=0, refresh=0.08):
+    """The playground widget; the arguments are the starting settings.
+
+    refresh: seconds between redraws while training (each redraw takes a few tens of ms).
+    -> WidgetHandle: controls "dataset", "noise", "hidden_layers", "units", "activation", "lr",
+    "optimizer", "l2", "batch_size", "seed", buttons "train", "stop", "step"; state "history",
+    "code", "epoch", "running", "model", "final_loss", "test_loss", "message", "updates", "png".
+    Extra methods on the handle: ``wait(epoch, timeout)`` blocks until that epoch is done,
+    ``stop()`` pauses and waits until the run is paused.
+    """
+    check_choice(dataset, DATASETS, "dataset")
+    check_choice(optimizer, OPTIMIZERS, "optimizer")
+    c = {
+        "dataset": W.Dropdown(options=list(DATASETS), value=dataset, description="data"),
+        "noise": W.FloatSlider(value=noise, min=0.0, max=0.5, step=0.05, description="noise",
+                               continuous_update=False),
+        "hidden_layers": W.IntSlider(value=hidden_layers, min=0, max=4, description="hidden layers",
+                                     continuous_update=False),
+        "units": W.IntSlider(value=units, min=1, max=32, description="units", continuous_update=False),
+        "activation": W.Dropdown(options=ACTIVATIONS, value=activation, description="activation"),
+        "lr": W.SelectionSlider(options=LEARNING_RATES, value=lr, description="learning rate",
+                                continuous_update=False),
+        "optimizer": W.Dropdown(options=list(OPTIMIZERS), value=optimizer, description="optimizer"),
+        "l2": W.SelectionSlider(options=L2_STRENGTHS, value=l2, description="L2", continuous_update=False),
+        "batch_size": W.IntSlider(value=batch_size, min=1, max=200, description="batch size",
+                                  continuous_update=False),
+        "seed": W.BoundedIntText(value=seed, min=0, max=9999, description="seed"),
+        "train": W.Button(description="train", icon="play", button_style="success"),
+        "stop": W.Button(description="stop", icon="pause"),
+        "step": W.Button(description="step", icon="step-forward"),
+    }
+    for control in c.values():
+        control.style.description_width = "90px"
+    settings_names = ["dataset", "noise", "hidden_layers", "units", "activation", "lr", "optimizer", "l2",
+                      "batch_size", "seed"]
+    state = {"updates": 0}
+    fig, (ax_map, ax_loss) = new_figure(8.4, 3.4, 2)
+    curves = LiveLossCurves(ax_loss)
+    image = image_widget(fig)
+    status, code = W.HTML(), W.HTML()
+    lock = threading.RLock()         # one drawer at a time (the worker thread or the kernel)
+    run = {}                          # the current run: its data, model, thread and controls
+
+    def settings():
+        return {name: c[name].value for name in settings_names}
+
+    def draw():
+        with lock:
+            history = state["history"]
+            run["map"].update(run["model"].predict_proba)
+            ax_map.set_title(f"epoch {state['epoch']}", fontsize="medium", y=1.0)
+            if history is not None and history.loss:
+                diverged_at = len(history.loss) - 1 if history.diverged else None
+                curves.update(history.loss, history.val_loss, diverged_at=diverged_at)
+            else:
+                curves.update([])
+            state["png"] = image.value = figure_png(fig)
+            state["updates"] += 1
+            s = settings()
+            args = ", ".join(f"{k}={v!r}" for k, v in s.items())
+            state["code"] = f"model, history = playground_run({args}, epochs={state['epoch']})"
+            code.value = f"<code>from mlp_lib.widgets.playground import playground_run; {state['code']}</code>"
+            parts = [f"epoch {state['epoch']}"]
+            if history is not None and history.loss:
+                parts += [loss_text(history.loss[-1], "training loss"), loss_text(history.val_loss[-1], "test loss")]
+            status.value = "&nbsp;&nbsp;".join(parts) + (f"<br><span style='color:#c00'>{state['message']}</span>"
+                                                         if state.get("message") else "")
+
+    def on_epoch(r, epoch, history):
+        """Called by ``train`` in the worker thread after every epoch; True ends the run."""
+        with r["cond"]:
+            if r["cancelled"]:
+                return True
+            state.update(epoch=epoch + 1, history=history, final_loss=history.loss[-1],
+                         test_loss=history.val_loss[-1])
+            r["budget"] -= 1
+            due = r["budget"] <= 0 or time.perf_counter() - r["last_draw"] >= refresh
+        if due:
+            r["last_draw"] = time.perf_counter()
+            draw()
+        with r["cond"]:
+            if r["budget"] <= 0 and not r["cancelled"]:
+                state["running"] = False
+                r["cond"].notify_all()
+                r["cond"].wait_for(lambda: r["budget"] > 0 or r["cancelled"])
+            return r["cancelled"]
+
+    def worker(r):
+        X, y = r["data"][:2]
+        history = train(r["model"], X, y, epochs=MAX_EPOCHS, on_epoch=lambda e, h: on_epoch(r, e, h),
+                        **r["train_kwargs"])
+        with r["cond"]:
+            if r["cancelled"]:
+                return
+            r["finished"] = True
+            state["running"] = False
+            if history.diverged:
+                state.update(epoch=len(history.loss), history=history, message=history.stopped,
+                             final_loss=history.loss[-1])
+            r["cond"].notify_all()
+        draw()
+
+    def new_run(change=None):
+        if run:
+            with run["cond"]:
+                run["cancelled"] = True
+                run["cond"].notify_all()
+            if run["thread"] is not None:
+                run["thread"].join(timeout=10)
+        model, data, kwargs = playground_setup(**settings())
+        run.clear()
+        with lock:
+            ax_map.clear()
+            boundary = LiveProbabilityMap(ax_map, data[0], data[1], resolution=40)
+        run.update(cond=threading.Condition(), budget=0, cancelled=False, finished=False, thread=None,
+                   last_draw=0.0, model=model, data=data, train_kwargs=kwargs, map=boundary)
+        state.update(epoch=0, history=None, running=False, final_loss=None, test_loss=None, message="",
+                     model=model)
+        draw()
+
+    def start(budget):
+        r = run
+        with r["cond"]:
+            if r["finished"]:
+                return
+            r["budget"] = budget
+            state["running"] = True
+            r["cond"].notify_all()
+        if r["thread"] is None:
+            r["thread"] = threading.Thread(target=worker, args=(r,), daemon=True)
+            r["thread"].start()
+
+    def pause_and_wait(timeout=10.0):
+        """Pause the run after the current epoch and wait until it is paused."""
+        with run["cond"]:
+            run["budget"] = 0
+        wait_paused(timeout)
+
+    def wait_paused(timeout=10.0):
+        r = run
+        with r["cond"]:
+            r["cond"].wait_for(lambda: not state["running"] or r["finished"], timeout)
+
+    def step(_=None):
+        """Train exactly one more epoch, then pause (returns when it is done)."""
+        start(1)
+        wait_paused()
+
+    c["train"].on_click(lambda _: start(float("inf")))
+    c["stop"].on_click(lambda _: pause_and_wait())
+    c["step"].on_click(step)
+    for name in settings_names:
+        c[name].observe(new_run, names="value")
+    new_run()
+
+    controls_box = W.VBox([c[name] for name in settings_names] + [W.HBox([c["train"], c["stop"], c["step"]])])
+    handle = WidgetHandle(W.VBox([W.HBox([controls_box, W.VBox([image, status])]), code]), c, state, draw)
+
+    def wait(epoch, timeout=30.0):
+        """Block until ``epoch`` epochs are done (or the run ended or paused). -> the epoch reached."""
+        deadline = time.perf_counter() + timeout
+        while state["epoch"] < epoch and state["running"] and time.perf_counter() < deadline:
+            time.sleep(0.005)
+        return state["epoch"]
+
+    handle.wait, handle.stop = wait, pause_and_wait
+    return handle
