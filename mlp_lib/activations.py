@@ -97,4 +97,7 @@ def get_activation(activation):
         if len(activation) != 2 or not all(callable(g) for g in activation):
             raise TypeError(f"an activation pair must be (f, f_prime), two functions; got {activation!r}")
         return activation
+    if not isinstance(activation, str):
+        raise TypeError(f"activation must be a name (one of {sorted(ACTIVATIONS)}) or a tuple (f, f_prime) "
+                        f"of two functions; got {activation!r}")
     return lookup(ACTIVATIONS, activation, "activation")

@@ -5,6 +5,8 @@ and the affine layer computes ``z = X @ W + b`` of shape (N, M).
 """
 import numpy as np
 
+from .validation import check_probability
+
 
 def affine_forward(X, W, b):
     """z = X @ W + b.
@@ -49,6 +51,7 @@ def dropout_forward(X, p, rng=None, train=True, mask=None):
     training unless ``mask`` is given); mask: optional fixed (N, H) array of 0/1 keep flags.
     -> out: (N, H), cache: the scaled mask (None in evaluation, where out is X itself).
     """
+    check_probability(p, "dropout probability p")
     if not train or p == 0:
         return X, None
     if mask is None:

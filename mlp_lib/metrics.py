@@ -22,7 +22,8 @@ def confusion_matrix(y_true, y_pred, C=None):
     if C is None:
         C = int(max(y_true.max(initial=0), y_pred.max(initial=0))) + 1
     if y_true.size and (min(y_true.min(), y_pred.min()) < 0 or max(y_true.max(), y_pred.max()) >= C):
-        raise ValueError(f"labels must lie in 0..{C - 1}")
+        low, high = min(y_true.min(), y_pred.min()), max(y_true.max(), y_pred.max())
+        raise ValueError(f"labels must lie in 0..{C - 1} (C={C}), got values from {low} to {high}")
     M = np.zeros((C, C), dtype=np.intp)
     np.add.at(M, (y_true, y_pred), 1)
     return M

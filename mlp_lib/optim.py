@@ -112,4 +112,10 @@ def make_schedule(name, lr0, **kwargs):
     ``make_schedule("cosine", 0.1, T=50)``."""
     check_positive(lr0, "lr0")
     schedule = lookup(SCHEDULES, name, "schedule")
+    for key in ("step_size", "warmup"):
+        if key in kwargs:
+            check_positive(kwargs[key], key, integer=True)
+    for key in ("T", "gamma"):
+        if key in kwargs:
+            check_positive(kwargs[key], key)
     return lambda t: schedule(t, lr0, **kwargs)

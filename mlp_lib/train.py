@@ -72,8 +72,13 @@ def train(model, X, y, *, epochs=100, lr=0.1, optimizer="sgd", optimizer_kwargs=
     verbose: print a rounded summary every ``verbose`` epochs (0: silent).
     """
     X, y = model._check_Xy(X, y)
+    if len(X) == 0:
+        raise ValueError(f"X must hold at least one sample, got shape {X.shape}")
     check_positive(epochs, "epochs", integer=True)
     check_positive(lr, "lr")
+    if lr_schedule is not None and not callable(lr_schedule):
+        raise TypeError(f"lr_schedule must be a function epoch -> lr, e.g. make_schedule('cosine', 0.1, T=50); "
+                        f"got {lr_schedule!r}")
     if batch_size is None:
         batch_size = len(X) if len(X) <= FULL_BATCH_UP_TO else FULL_BATCH_UP_TO
     check_positive(batch_size, "batch_size", integer=True)

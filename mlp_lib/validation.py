@@ -53,8 +53,9 @@ def as_labels(y, C, name="y"):
     if arr.ndim != 1:
         raise ValueError(f"{name} must be 1-D integer labels of shape (N,), got shape {arr.shape}")
     if arr.size and not np.issubdtype(arr.dtype, np.integer):
-        if not np.issubdtype(arr.dtype, np.number) or not np.all(np.isfinite(arr)) \
-                or not np.all(arr == np.round(arr)):
+        if np.issubdtype(arr.dtype, np.number) and not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} contains NaN or infinite values; expected integer class labels 0..{C - 1}")
+        if not np.issubdtype(arr.dtype, np.number) or not np.all(arr == np.round(arr)):
             raise ValueError(f"{name} must hold integer class labels 0..{C - 1}, got dtype {arr.dtype}")
     arr = arr.astype(np.intp)
     if arr.size and (arr.min() < 0 or arr.max() >= C):
