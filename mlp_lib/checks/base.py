@@ -299,8 +299,8 @@ def _structure_problem(exercise, case, got, want):
         if path not in got_leaves:
             return _missing_problem(exercise, got, want, path, label)
         g = got_leaves[path]
-        if isinstance(g, runner.Opaque) or g is None:
-            return (f"✗ {name}: {label} should be {_kind(w)}, got {'None' if g is None else g.type_name}"
+        if isinstance(g, (runner.Opaque, str)) or g is None:
+            return (f"✗ {name}: {label} should be {_kind(w)}, got {'None' if g is None else _type_name(g)}"
                     + (". Is a `return` missing?" if g is None else "."))
         if np.shape(w) != np.shape(g) and not (np.ndim(w) == 0 and np.size(g) == 1):
             hint = _diagnose(exercise, case, path, g, w) or _shape_hint(g, w, case)
@@ -313,6 +313,9 @@ def _structure_problem(exercise, case, got, want):
 
 
 def _missing_problem(exercise, got, want, path, label):
+    if exercise.outputs is None and path == "['__result__']":   # one value expected, a container returned
+        size = f" of length {len(got)}" if isinstance(got, (tuple, list)) else ""
+        return f"✗ {exercise.name}: {label} should be {_kind(want)}, got a {type(got).__name__}{size}."
     return f"✗ {exercise.name}: the result has no {label}; it should hold {_structure_text(leaves(_as_named(exercise, want), ''), exercise.result)}."
 
 
