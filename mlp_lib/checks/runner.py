@@ -75,6 +75,8 @@ def _call_one(fn, args, kwargs, deadline, budget):
         frame = _learner_frame(exc)
         where = frame.name if frame is not None else getattr(fn, "__name__", "?")
         return {"status": "not_implemented", "where": where, "function": getattr(fn, "__name__", "?")}
+    except SystemExit as exc:
+        return {"status": "error", "error": f"SystemExit: the function called sys.exit({exc.code!r})", "line": ""}
     except RecursionError:
         return {"status": "error", "error": "RecursionError: the function calls itself without end", "line": ""}
     except Exception as exc:  # the learner's error is the result, not a failure of the check
@@ -197,6 +199,8 @@ def encode(value, arrays, depth=0):
         return {"array": key}
     if value is None:
         return {"none": True}
+    if isinstance(value, str):
+        return {"str": value[:2000]}
     if isinstance(value, tuple):
         return {"tuple": [encode(v, arrays, depth + 1) for v in value]}
     if isinstance(value, list):
@@ -216,6 +220,8 @@ def decode(tree, arrays):
         return kind(arr) if kind is not None else arr[()]
     if "none" in tree:
         return None
+    if "str" in tree:
+        return str(tree["str"])
     if "tuple" in tree:
         return tuple(decode(t, arrays) for t in tree["tuple"])
     if "list" in tree:

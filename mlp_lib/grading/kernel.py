@@ -1,0 +1,98 @@
+"""A fresh Jupyter kernel in its own working directory, running one code cell at a time
+with a time limit, and telling apart a cell that ran, raised, hung or killed its kernel.
+
+Built on nbclient; the learner's code runs only in the kernel's process. The grader keeps
+no printed output of the cells (it trusts only the arrays the functions return), only
+the error a cell raised.
+"""
+import os
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+PROBE_TIMEOUT = 10
+
+
+class _Client(NotebookClient):
+    """An nbclient that keeps error outputs only: a cell printing without end costs no memory."""
+
+    def output(self, outs, msg, display_id, cell_index):
+        if msg["msg_type"] != "error":
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
+
+class KernelSession:
+    """One kernel at a time in ``workdir``; ``restart()`` replaces a dead or stuck one."""
+
+    def __init__(self, workdir, kernel_name="python3", startup_timeout=60):
+        self.workdir = str(workdir)
+        self.kernel_name = kernel_name
+        self.startup_timeout = startup_timeout
+        self.client = None
+
+    def start(self):
+        self.nb = nbformat.v4.new_notebook()
+        self.client = _Client(self.nb, kernel_name=self.kernel_name, allow_errors=True,
+                              interrupt_on_timeout=False, shutdown_kernel="immediate",
+                              startup_timeout=self.startup_timeout, record_timing=False,
+                              resources={"metadata": {"path": self.workdir}})
+        self.client.on_cell_executed = self._record_reply
+        self.client.km = self.client.create_kernel_manager()
+        env = {k: v for k, v in os.environ.items() if k not in ("NBGRADER_EXECUTION",)}
+        env["MPLBACKEND"] = "Agg"   # figures are not graded: draw none
+        self.client.start_new_kernel(cwd=self.workdir, env=env)
+        self.client.start_new_kernel_client()
+
+    def _record_reply(self, cell, cell_index, execute_reply):
+        self._reply = execute_reply
+
+    def run(self, source, timeout):
+        """Run one cell. -> {"status": "ok" | "error" | "timeout" | "dead", "error": text}."""
+        cell = nbformat.v4.new_code_cell(source)
+        self.nb.cells.append(cell)
+        self.client.timeout = int(max(1, round(timeout)))
+        self._reply = None
+        try:
+            self.client.execute_cell(cell, len(self.nb.cells) - 1)
+        except DeadKernelError:
+            return {"status": "dead", "error": "the kernel died"}
+        except CellTimeoutError:
+            if not self._recover():
+                return {"status": "timeout", "error": f"still running after {timeout:.0f} s", "restarted": True}
+            return {"status": "timeout", "error": f"still running after {timeout:.0f} s"}
+        finally:
+            cell.outputs = []
+        content = (self._reply or {}).get("content", {})
+        if content.get("status") == "error":
+            ename, evalue = content.get("ename", "Error"), str(content.get("evalue", "")).strip()
+            first = evalue.splitlines()[0] if evalue else ""
+            return {"status": "error", "error": f"{ename}: {first}".rstrip(": ")}
+        return {"status": "ok"}
+
+    def _recover(self):
+        """After a timeout: interrupt; if the kernel still does not answer, start a new one.
+        -> True when the same kernel (and its definitions) survived."""
+        try:
+            self.client.km.interrupt_kernel()
+            cell = nbformat.v4.new_code_cell("pass")
+            self.nb.cells.append(cell)
+            self.client.timeout = PROBE_TIMEOUT
+            self.client.execute_cell(cell, len(self.nb.cells) - 1)
+            return True
+        except (CellTimeoutError, DeadKernelError, RuntimeError):
+            self.restart()
+            return False
+
+    def restart(self):
+        self.close()
+        self.start()
+
+    def close(self):
+        if self.client is not None and self.client.km is not None:
+            try:
+                self.client._cleanup_kernel()
+            except Exception:  # a kernel that is already gone needs no more cleaning
+                pass
+        self.client = None
