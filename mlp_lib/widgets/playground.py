@@ -8,6 +8,7 @@ callback redraws, pauses on "stop" and resumes on "train" or "step". Changing a 
 starts a new run. The code line under the plot reproduces the run: it calls
 ``playground_run``, which builds the same data, network and ``train`` call.
 """
+import html
 import threading
 import time
 
@@ -139,8 +140,9 @@ def playground(dataset="circles", noise=0.1, hidden_layers=2, units=16, activati
             state["updates"] += 1
             s = settings()
             args = ", ".join(f"{k}={v!r}" for k, v in s.items())
-            state["code"] = f"model, history = playground_run({args}, epochs={state['epoch']})"
-            code.value = f"<code>from mlp_lib.widgets.playground import playground_run; {state['code']}</code>"
+            state["code"] = (f"from mlp_lib.widgets.playground import playground_run; "
+                             f"model, history = playground_run({args}, epochs={state['epoch']})")
+            code.value = f"<code>{html.escape(state['code'])}</code>"
             parts = [f"epoch {state['epoch']}"]
             if history is not None and history.loss:
                 parts += [loss_text(history.loss[-1], "training loss"), loss_text(history.val_loss[-1], "test loss")]
