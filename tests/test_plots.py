@@ -1,0 +1,136 @@
+"""Plots: each function returns a figure holding the expected artists (Agg backend, see conftest)."""
+import numpy as np
+import pytest
+
+plt = pytest.importorskip("matplotlib.pyplot")
+from matplotlib.collections import PathCollection      # noqa: E402
+
+from mlp_lib.data import make_blobs, make_moons, make_xor      # noqa: E402
+from mlp_lib.model import MLP                                  # noqa: E402
+from mlp_lib.plots import (decision_grid, plot_activations, plot_decision_boundary, plot_history,  # noqa: E402
+                           plot_loss_curves, plot_probability_map, plot_weight_histograms)
+from mlp_lib.train import History, train                       # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def _history(epochs=5, validation=True, classify=True, diverged=False):
+    h = History()
+    h.loss = list(np.linspace(1.0, 0.2, epochs))
+    h.accuracy = list(np.linspace(0.5, 0.9, epochs)) if classify else [None] * epochs
+    h.lr = [0.1] * epochs
+    if validation:
+        h.val_loss = list(np.linspace(1.1, 0.3, epochs))
+        h.val_accuracy = list(np.linspace(0.4, 0.8, epochs)) if classify else [None] * epochs
+    h.diverged = diverged
+    return h
+
+
+def _data_lines(ax):
+    return [line for line in ax.get_lines() if len(line.get_xdata()) > 2]
+
+
+@pytest.mark.parametrize("validation, classify, curves, accuracy_curves", [
+    (True, True, 2, 2), (False, True, 1, 1), (True, False, 2, 0), (False, False, 1, 0)])
+def test_plot_history_draws_one_line_per_curve(validation, classify, curves, accuracy_curves):
+    h = _history(validation=validation, classify=classify)
+    fig = plot_history(h)
+    axes = fig.get_axes()
+    assert len(axes) == (2 if classify else 1)              # accuracy on a twin axis
+    loss_lines = _data_lines(axes[0])
+    assert len(loss_lines) == curves
+    np.testing.assert_allclose(loss_lines[0].get_ydata(), h.loss)
+    np.testing.assert_array_equal(loss_lines[0].get_xdata(), np.arange(1, 6))
+    if classify:
+        assert len(_data_lines(axes[1])) == accuracy_curves
+    legend = axes[0].get_legend()
+    assert legend is not None and len(legend.get_texts()) == curves + accuracy_curves
+
+
+def test_plot_history_marks_divergence_and_uses_given_axes():
+    fig, ax = plt.subplots()
+    assert plot_history(_history(diverged=True), ax=ax, log=True, title="run") is fig
+    assert "diverged" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert ax.get_yscale() == "log" and ax.get_title() == "run"
+
+
+def test_plot_history_of_a_diverged_training_run():
+    X, y = make_moons(200, seed=0)
+    history = train(MLP([2, 16, 2]), X, y, epochs=50, lr=1e6, on_divergence="stop", validation_data=(X, y))
+    assert history.diverged
+    fig = plot_history(history)
+    assert len(fig.get_axes()) == 2
+
+
+def test_decision_grid_covers_the_data():
+    X = np.array([[0.0, -1.0], [2.0, 3.0]])
+    xx, yy, grid = decision_grid(X, resolution=11, margin=0.5)
+    assert xx.shape == yy.shape == (11, 11) and grid.shape == (121, 2)
+    assert (xx.min(), xx.max(), yy.min(), yy.max()) == (-0.5, 2.5, -1.5, 3.5)
+
+
+@pytest.mark.parametrize("make, classes", [(make_xor, 2), (make_blobs, 3)])
+def test_plot_decision_boundary_has_regions_and_points(make, classes):
+    X, y = make(n=40, seed=0) if make is make_blobs else make()
+    model = MLP([2, 4, classes])
+    fig = plot_decision_boundary(model, X, y, resolution=30, title="boundary")
+    ax = fig.get_axes()[0]
+    contour_sets = [c for c in ax.collections if hasattr(c, "levels")]
+    assert len(contour_sets) == 1                                          # the filled regions
+    scatters = [c for c in ax.collections if isinstance(c, PathCollection) and not hasattr(c, "levels")]
+    assert len(scatters) == 1 and len(scatters[0].get_offsets()) == len(X)
+    assert ax.get_title() == "boundary"
+
+
+def test_plot_decision_boundary_accepts_a_function():
+    X, y = make_xor()
+    fig = plot_decision_boundary(lambda P: (P[:, 0] > 0.5).astype(int), X, y, resolution=20)
+    assert any(hasattr(c, "levels") for c in fig.get_axes()[0].collections)
+
+
+@pytest.mark.parametrize("names", [("sigmoid",), ("sigmoid", "tanh", "relu", "leaky_relu")])
+def test_plot_activations_one_panel_per_activation(names):
+    fig = plot_activations(names)
+    axes = fig.get_axes()
+    assert [ax.get_title() for ax in axes] == list(names)
+    for ax in axes:
+        assert len(_data_lines(ax)) == 2                                   # f and f'
+
+
+@pytest.mark.parametrize("sizes", [[2, 3, 1], [4, 8, 6, 3]])
+@pytest.mark.parametrize("with_grads", [False, True])
+def test_plot_weight_histograms_one_histogram_per_layer(sizes, with_grads):
+    model = MLP(sizes)
+    grads = None
+    if with_grads:
+        rng = np.random.default_rng(0)
+        _, grads = model.loss(rng.standard_normal((5, sizes[0])), rng.integers(0, sizes[-1], 5)
+                              if sizes[-1] > 1 else rng.integers(0, 1, 5))
+    fig = plot_weight_histograms(model, grads, bins=10)
+    axes = fig.get_axes()
+    layers = len(sizes) - 1
+    assert len(axes) == layers * (2 if with_grads else 1)
+    for ax in axes:
+        assert len(ax.patches) == 10                                       # one bar per bin
+    assert [ax.get_title().split()[0] for ax in axes[:layers]] == [f"W{l}" for l in range(1, layers + 1)]
+
+
+def test_plot_loss_curves_skips_non_finite_values():
+    fig, ax = plt.subplots()
+    assert plot_loss_curves(ax, [1.0, 0.5, np.nan], [1.2, 0.7], diverged_at=2) is fig
+    train_line, test_line, marker = ax.get_lines()[:3]
+    np.testing.assert_allclose(train_line.get_ydata(), [1.0, 0.5])
+    np.testing.assert_allclose(test_line.get_ydata(), [1.2, 0.7])
+    assert len(marker.get_xdata()) == 1
+
+
+def test_plot_probability_map_shows_the_half_contour():
+    X, y = make_xor()
+    fig, ax = plt.subplots()
+    plot_probability_map(lambda P: 1 / (1 + np.exp(-(P[:, 0] - 0.5) * 4)), X, y, ax, resolution=20)
+    assert len(ax.get_images()) == 1
+    assert any(hasattr(c, "levels") and list(c.levels) == [0.5] for c in ax.collections)
