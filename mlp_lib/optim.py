@@ -97,9 +97,11 @@ def cosine_lr(t, lr0, T, lr_min=0.0):
 
 def warmup_lr(t, lr0, warmup, after=constant_lr, **after_kwargs):
     """Linear warm-up: lr_t = lr0 * (t + 1) / warmup for the first ``warmup`` epochs, then
-    the schedule ``after`` (counted from the end of the warm-up)."""
+    the schedule ``after`` (a function or a name in ``SCHEDULES``, counted from the end of the warm-up)."""
     if t < warmup:
         return lr0 * (t + 1) / warmup
+    if isinstance(after, str):
+        after = lookup(SCHEDULES, after, "schedule")
     return after(t - warmup, lr0, **after_kwargs)
 
 
@@ -112,6 +114,8 @@ def make_schedule(name, lr0, **kwargs):
     ``make_schedule("cosine", 0.1, T=50)``."""
     check_positive(lr0, "lr0")
     schedule = lookup(SCHEDULES, name, "schedule")
+    if isinstance(kwargs.get("after"), str):
+        kwargs["after"] = lookup(SCHEDULES, kwargs["after"], "schedule")
     for key in ("step_size", "warmup"):
         if key in kwargs:
             check_positive(kwargs[key], key, integer=True)

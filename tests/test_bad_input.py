@@ -92,6 +92,8 @@ CASES = [
     ("step size", lambda: make_schedule("step", 0.1, step_size=0), ValueError, ["step_size", "positive", "0"]),
     ("cosine T", lambda: make_schedule("cosine", 0.1, T=-5), ValueError, ["T", "positive", "-5"]),
     ("warm-up", lambda: make_schedule("warmup", 0.1, warmup=0), ValueError, ["warmup", "positive", "0"]),
+    ("warm-up then", lambda: make_schedule("warmup", 0.1, warmup=2, after="linear"), ValueError,
+     ["'linear'", "constant", "cosine", "exponential", "step"]),
     ("weight decay", lambda: model(weight_decay=-1.0), ValueError, ["weight_decay", ">= 0", "-1.0"]),
     # dropout outside [0, 1)
     ("dropout one", lambda: model(dropout=1.0), ValueError, ["dropout", "[0, 1)", "1.0"]),

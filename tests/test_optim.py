@@ -160,6 +160,12 @@ def test_warmup_schedule_by_hand():
     # warm-up then a step schedule counted from the end of the warm-up
     got = [warmup_lr(t, 0.4, warmup=2, after=step_lr, step_size=2, gamma=0.5) for t in range(6)]
     np.testing.assert_allclose(got, [0.2, 0.4, 0.4, 0.4, 0.2, 0.2], rtol=1e-14)
+    # or a schedule named: warm-up for 2 epochs, then cosine over T = 4 epochs
+    schedule = make_schedule("warmup", 1.0, warmup=2, after="cosine", T=4)
+    half_sqrt2 = math.sqrt(2) / 2
+    np.testing.assert_allclose([schedule(t) for t in range(8)],
+                               [0.5, 1.0, 1.0, (1 + half_sqrt2) / 2, 0.5, (1 - half_sqrt2) / 2, 0.0, 0.0],
+                               rtol=1e-14, atol=1e-16)
 
 
 @pytest.mark.parametrize("name, kwargs, expected", [
