@@ -1,5 +1,4 @@
 """Small shared pieces of the core test suite: the gradient tolerance and random inputs."""
-import numpy as np
 
 GRAD_TOL = 1e-7  # relative error allowed between analytic and numerical gradients (float64)
 

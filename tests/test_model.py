@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from helpers import GRAD_TOL, away_from_zero
-from mlp_lib.activations import ACTIVATIONS, relu, relu_prime, sigmoid, softmax
+from mlp_lib.activations import relu, relu_prime, sigmoid, softmax
 from mlp_lib.gradcheck import check_model_gradients
 from mlp_lib.init import INITIALIZERS
 from mlp_lib.layers import affine_backward, affine_forward
