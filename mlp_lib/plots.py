@@ -133,13 +133,14 @@ def plot_probability_map(model, X, y, ax, resolution=50, margin=0.5):
 class LiveLossCurves:
     """Loss curves that a widget updates in place (much faster than redrawing the axes).
 
-    ax: the axes to draw on; log: logarithmic loss axis; labels: names of the two curves.
+    ax: the axes to draw on; log: logarithmic loss axis; labels: names of the two curves;
+    ylim: fixed (low, high) loss limits, or None to follow the data (rounded outwards).
     ``update(train_loss, test_loss=None, diverged_at=None, epochs=None)`` sets the data;
     ``epochs`` fixes the right end of the x axis (default: the length of ``train_loss``).
     """
 
-    def __init__(self, ax, log=True, labels=("training", "test")):
-        self.ax, self.log = ax, log
+    def __init__(self, ax, log=True, labels=("training", "test"), ylim=None):
+        self.ax, self.log, self.ylim = ax, log, ylim
         (self.train_line,) = ax.plot([], [], color="C0", label=f"{labels[0]} loss")
         (self.test_line,) = ax.plot([], [], color="C1", label=f"{labels[1]} loss")
         (self.marker,) = ax.plot([], [], "o", color="red", markersize=8, label="diverged")
@@ -151,7 +152,7 @@ class LiveLossCurves:
             ax.yaxis.set_major_locator(plt.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
             ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
             ax.yaxis.set_minor_formatter(plt.NullFormatter())
-        self.legend = None
+        self.legend, self._legend_handles = None, None
 
     def update(self, train_loss, test_loss=None, diverged_at=None, epochs=None):
         train_loss = np.asarray(train_loss, dtype=float)
@@ -173,16 +174,33 @@ class LiveLossCurves:
         values = np.concatenate(shown)
         if self.log:
             values = values[values > 0]
-        if values.size:
+        if self.ylim is not None:
+            self.ax.set_ylim(*self.ylim)
+        elif values.size:   # round limits outwards so that they (and the ticks) change rarely while training
             lo, hi = values.min(), values.max()
-            self.ax.set_ylim(*((lo / 1.3, hi * 1.3) if self.log else (lo - 0.05 * (hi - lo + 1e-12),
-                                                                       hi + 0.05 * (hi - lo + 1e-12))))
-        self.ax.set_xlim(0.5, max(epochs or len(x), 2) + 0.5)
-        handles = [h for h in (self.train_line, self.test_line, self.marker) if len(h.get_xdata())]
-        if self.legend is None or self.legend.legend_handles != handles:
+            if self.log:
+                self.ax.set_ylim(10.0 ** np.floor(np.log10(lo)), 10.0 ** np.ceil(np.log10(hi) + 1e-9))
+            else:
+                step = _nice_number((hi - lo) / 4 if hi > lo else abs(hi) / 4 or 1.0)
+                self.ax.set_ylim(np.floor(lo / step) * step, np.ceil(hi / step + 1e-9) * step)
+        self.ax.set_xlim(0.5, (epochs or _nice_number(max(len(x), 10))) + 0.5)
+        if self.log:   # 1-2-5 ticks over a few decades, powers of ten over many
+            lo, hi = self.ax.get_ylim()
+            self.ax.yaxis.set_major_locator(plt.LogLocator(base=10, subs=(1.0, 2.0, 5.0) if hi / lo <= 1e3 else (1.0,)))
+        handles = tuple(h for h in (self.train_line, self.test_line, self.marker) if len(h.get_xdata()))
+        if handles != self._legend_handles:     # a new legend only when its entries change
             if self.legend is not None:
                 self.legend.remove()
-            self.legend = self.ax.legend(handles=handles, loc="best", fontsize="small")
+            # a diverging curve ends high on the right: keep the legend out of its way
+            corner = "lower right" if self.marker in handles else "upper right"
+            self.legend = self.ax.legend(handles=handles, loc=corner, fontsize="small")
+            self._legend_handles = handles
+
+
+def _nice_number(v):
+    """The smallest of 1, 2, 5 times a power of ten that is >= v > 0."""
+    power = 10.0 ** np.floor(np.log10(v))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= v * (1 - 1e-12))
 
 
 class LiveProbabilityMap:

@@ -48,7 +48,7 @@ def new_figure(width, height, ncols=1):
     """
     fig = Figure(figsize=(width, height), dpi=DPI)
     axes = fig.subplots(1, ncols, squeeze=False)[0]
-    left, right, bottom, top, gap = 0.6, 0.15, 0.5, 0.3, 0.7
+    left, right, bottom, top, gap = 0.8, 0.15, 0.5, 0.3, 0.85
     fig.subplots_adjust(left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - top / height,
                         wspace=gap * ncols / (width - left - right - gap * (ncols - 1)))
     return fig, axes

@@ -14,7 +14,8 @@ from ..data import make_xor
 from ..model import MLP
 from ..plots import LiveLossCurves, LiveProbabilityMap
 from ..train import train
-from .common import WidgetHandle, figure_png, image_widget, loss_text, new_figure
+from .common import WidgetHandle, image_widget, loss_text
+from .live_figure import LiveFigure
 
 
 def lr_explorer(X=None, y=None, layer_sizes=(2, 4, 1), activation="tanh", loss="binary_cross_entropy",
@@ -44,8 +45,11 @@ def lr_explorer(X=None, y=None, layer_sizes=(2, 4, 1), activation="tanh", loss="
     if affine is not None:
         model_kwargs["affine"] = affine
     state = {}
-    fig, (ax_loss, ax_map) = new_figure(8.4, 3.2, 2)
-    curves, boundary = LiveLossCurves(ax_loss), LiveProbabilityMap(ax_map, X, np.asarray(y))
+    live = LiveFigure(8.4, 3.2, 2)
+    fig, (ax_loss, ax_map) = live.fig, live.axes
+    # fixed loss axis: curves for different rates compare at a glance, and the axes need no redraw
+    curves = LiveLossCurves(ax_loss, ylim=(1e-4, 1e2))
+    boundary = LiveProbabilityMap(ax_map, X, np.asarray(y))
     ax_map.set_title("P(class 1) after training", fontsize="medium", y=1.0)
     status, message = W.HTML(), W.HTML()
 
@@ -62,7 +66,7 @@ def lr_explorer(X=None, y=None, layer_sizes=(2, 4, 1), activation="tanh", loss="
         curves.update(history.loss, diverged_at=diverged_at, epochs=None if diverged_at is not None else epochs_now)
         ax_loss.set_title(f"learning rate {lr_now:.3g}", fontsize="medium", y=1.0)
         boundary.update(_probability(model))
-        state["png"] = image.value = figure_png(fig)
+        state["png"] = image.value = live.png()
         status.value = f"<b>{loss_text(final)}</b> after {history.epochs} epochs"
         message.value = f"<span style='color:#c00'>{text}</span>" if text else ""
 

@@ -10,7 +10,8 @@ import numpy as np
 from ..activations import get_activation
 from ..data import make_blobs
 from ..validation import as_float_array, check_same_length
-from .common import WidgetHandle, figure_png, image_widget, new_figure
+from .common import WidgetHandle, image_widget
+from .live_figure import LiveFigure
 
 
 def neuron_explorer(X=None, y=None, activation="sigmoid", w=(1.0, -1.0), b=0.0):
@@ -39,7 +40,20 @@ def neuron_explorer(X=None, y=None, activation="sigmoid", w=(1.0, -1.0), b=0.0):
     lo, hi = X.min(axis=0) - 0.7, X.max(axis=0) + 0.7
     xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], 60), np.linspace(lo[1], hi[1], 60))
     state = {}
-    fig, (ax,) = new_figure(4.6, 4.0)
+    live = LiveFigure(4.6, 4.0)
+    fig, (ax,) = live.fig, live.axes
+    grid = np.c_[xx.ravel(), yy.ravel()]
+    shade = ax.imshow(np.zeros(xx.shape), origin="lower", extent=(lo[0], hi[0], lo[1], hi[1]), cmap="coolwarm",
+                      alpha=0.35, aspect="auto", vmin=float(f(np.array(-10.0))), vmax=float(f(np.array(10.0))))
+    ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", vmin=0, vmax=1, edgecolors="k", s=30)
+    wrong = ax.scatter(np.zeros(0), np.zeros(0), marker="x", color="k", s=60, label="wrong")
+    (boundary,) = ax.plot([], [], "k-", lw=1.5, label="w1 x1 + w2 x2 + b = 0")
+    arrow = ax.annotate("", (0, 0), (0, 0), arrowprops=dict(arrowstyle="->", color="k"))
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    ax.legend(loc="upper left", fontsize="small")
     label = W.HTML()
 
     def redraw(change=None):
@@ -51,23 +65,17 @@ def neuron_explorer(X=None, y=None, activation="sigmoid", w=(1.0, -1.0), b=0.0):
         correct = predicted == y
         line = _line_in_window(w_now, b_now, lo, hi)
         state.update(z=z, a=a, predicted=predicted, correct=correct, accuracy=float(correct.mean()), line=line)
-        ax.clear()
-        ax.imshow(f(np.c_[xx.ravel(), yy.ravel()] @ w_now + b_now).reshape(xx.shape), origin="lower",
-                  extent=(lo[0], hi[0], lo[1], hi[1]), cmap="coolwarm", alpha=0.35, aspect="auto")
-        ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", vmin=0, vmax=1, edgecolors="k", s=30)
-        ax.scatter(X[~correct, 0], X[~correct, 1], marker="x", color="k", s=60, label="wrong")
-        if line is not None:
-            ax.plot(line[:, 0], line[:, 1], "k-", lw=1.5, label="w1 x1 + w2 x2 + b = 0")
+        shade.set_data(f(grid @ w_now + b_now).reshape(xx.shape))
+        wrong.set_offsets(X[~correct])
+        arrow.set_visible(line is not None)
+        if line is None:
+            boundary.set_data([], [])
+        else:
+            boundary.set_data(line[:, 0], line[:, 1])
             middle = line.mean(axis=0)
-            ax.annotate("", middle + 0.6 * w_now / np.linalg.norm(w_now), middle,
-                        arrowprops=dict(arrowstyle="->", color="k"))
-        ax.set_xlim(lo[0], hi[0])
-        ax.set_ylim(lo[1], hi[1])
-        ax.set_xlabel("x1")
-        ax.set_ylabel("x2")
-        ax.legend(loc="upper left", fontsize="small")
+            arrow.xy, arrow.xyann = middle + 0.6 * w_now / np.linalg.norm(w_now), middle
         ax.set_title(f"{int(correct.sum())} of {len(y)} correct", fontsize="medium", y=1.0)
-        state["png"] = image.value = figure_png(fig)
+        state["png"] = image.value = live.png()
         label.value = f"accuracy: {state['accuracy']:.4f} &nbsp; (the arrow is w: the side the neuron calls class 1)"
 
     image = image_widget(fig)

@@ -9,7 +9,8 @@ import numpy as np
 
 from ..optim import adam, rmsprop, sgd
 from ..surfaces import SURFACES, descend, get_surface
-from .common import WidgetHandle, figure_png, image_widget, new_figure
+from .common import WidgetHandle, image_widget
+from .live_figure import LiveFigure
 
 # name -> (update rule, its hyperparameters, default learning rate)
 DEFAULT_OPTIMIZERS = {
@@ -40,8 +41,12 @@ def optimizer_race(surface="bowl", optimizers=None, steps=100):
         controls[f"lr_{name}"] = W.FloatLogSlider(value=lr, base=10, min=-4, max=1, step=0.1, readout_format=".3g",
                                                   description=f"lr {name}", continuous_update=False)
     state = {}
-    fig, (ax,) = new_figure(6.4, 4.2)
-    grids = {}
+    live = LiveFigure(6.4, 4.2)
+    fig, (ax,) = live.fig, live.axes
+    paths = {name: ax.plot([], [], ".-", color=f"C{i}", ms=3, lw=1)[0] for i, name in enumerate(entries)}
+    (start_marker,) = ax.plot([], [], "ko", ms=6)
+    (minimum_marker,) = ax.plot([], [], "*", color="gold", mec="k", ms=14)
+    contours = {}
     summary = W.HTML()
 
     def redraw(change=None):
@@ -53,23 +58,23 @@ def optimizer_race(surface="bowl", optimizers=None, steps=100):
             trajectories[name], diverged[name] = path, blew_up
             finals[name] = float("nan") if blew_up else float(s["value"](*path[-1]))
         state.update(trajectories=trajectories, final_values=finals, diverged=diverged)
-        ax.clear()
-        if name_now not in grids:
+        if contours.get("name") != name_now:
+            if "set" in contours:
+                contours["set"].remove()
             x0, x1, y0, y1 = s["window"]
             xx, yy = np.meshgrid(np.linspace(x0, x1, 120), np.linspace(y0, y1, 120))
-            grids[name_now] = xx, yy, np.log10(s["value"](xx, yy) + 1e-3)
-        xx, yy, zz = grids[name_now]
-        ax.contour(xx, yy, zz, levels=15, cmap="Greys", linewidths=0.7)
-        for i, (name, path) in enumerate(trajectories.items()):
-            end = "diverged" if diverged[name] else f"{finals[name]:.2e}"
-            ax.plot(path[:, 0], path[:, 1], ".-", color=f"C{i}", ms=3, lw=1, label=f"{name}: {end}")
-        ax.plot(*s["start"], "ko", ms=6)
-        ax.plot(*s["minimum"], "*", color="gold", mec="k", ms=14)
-        ax.set_xlim(s["window"][:2])
-        ax.set_ylim(s["window"][2:])
+            contours.update(name=name_now, set=ax.contour(xx, yy, np.log10(s["value"](xx, yy) + 1e-3), levels=15,
+                                                          cmap="Greys", linewidths=0.7))
+            start_marker.set_data([s["start"][0]], [s["start"][1]])
+            minimum_marker.set_data([s["minimum"][0]], [s["minimum"][1]])
+            ax.set_xlim(s["window"][:2])
+            ax.set_ylim(s["window"][2:])
+        for name, path in trajectories.items():
+            paths[name].set_data(path[:, 0], path[:, 1])
+            paths[name].set_label(f"{name}: {'diverged' if diverged[name] else f'{finals[name]:.2e}'}")
         ax.set_title(f"{name_now}: loss after {controls['steps'].value} steps", fontsize="medium", y=1.0)
-        ax.legend(loc="lower right", fontsize="small")
-        state["png"] = image.value = figure_png(fig)
+        ax.legend(handles=list(paths.values()), loc="lower right", fontsize="small")
+        state["png"] = image.value = live.png()
         summary.value = "<br>".join(
             f"{name}: {'diverged' if diverged[name] else f'final loss {finals[name]:.4g}'}" for name in entries)
 

@@ -19,7 +19,8 @@ from ..data import make_blobs, make_circles, make_moons, make_spirals, make_xor,
 from ..model import MLP
 from ..plots import LiveLossCurves, LiveProbabilityMap
 from ..train import train
-from .common import WidgetHandle, check_choice, figure_png, image_widget, loss_text, new_figure
+from .common import WidgetHandle, check_choice, image_widget, loss_text
+from .live_figure import LiveFigure
 
 # name -> function (n, noise, seed) -> X (n, 2), y (n,) in {0, 1}
 DATASETS = {
@@ -80,7 +81,7 @@ def playground_run(epochs=100, on_epoch=None, **settings):
 
 
 def playground(dataset="circles", noise=0.1, hidden_layers=2, units=16, activation="tanh", lr=0.03,
-               optimizer="adam", l2=0.0, batch_size=10, seed=0, refresh=0.08):
+               optimizer="adam", l2=0.0, batch_size=10, seed=0, refresh=0.05):
     """The playground widget; the arguments are the starting settings.
 
     refresh: seconds between redraws while training (each redraw takes a few tens of ms).
@@ -116,7 +117,8 @@ def playground(dataset="circles", noise=0.1, hidden_layers=2, units=16, activati
     settings_names = ["dataset", "noise", "hidden_layers", "units", "activation", "lr", "optimizer", "l2",
                       "batch_size", "seed"]
     state = {"updates": 0}
-    fig, (ax_map, ax_loss) = new_figure(8.4, 3.4, 2)
+    live = LiveFigure(8.4, 3.4, 2)
+    fig, (ax_map, ax_loss) = live.fig, live.axes
     curves = LiveLossCurves(ax_loss)
     image = image_widget(fig)
     status, code = W.HTML(), W.HTML()
@@ -136,7 +138,7 @@ def playground(dataset="circles", noise=0.1, hidden_layers=2, units=16, activati
                 curves.update(history.loss, history.val_loss, diverged_at=diverged_at)
             else:
                 curves.update([])
-            state["png"] = image.value = figure_png(fig)
+            state["png"] = image.value = live.png()
             state["updates"] += 1
             s = settings()
             args = ", ".join(f"{k}={v!r}" for k, v in s.items())
