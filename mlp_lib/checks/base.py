@@ -64,6 +64,8 @@ class Exercise:
     time_budget: seconds for all the calls of one check;
     seed: the seed of the instant check's cases (the grader uses its own);
     result: how messages name a single returned value, e.g. "the new params";
+    errstate: optional ``np.errstate`` settings for every call of the learner's function
+        (and of the mistakes), e.g. {"over": "raise"}: a function that overflows then fails;
     extra: optional (case, value) -> message or None, one more condition on a right answer.
     """
     name: str
@@ -79,6 +81,7 @@ class Exercise:
     extra: Optional[Callable] = None
     seed: int = 0
     result: str = "the result"
+    errstate: Optional[dict] = None
 
     @property
     def kind(self):
@@ -106,8 +109,10 @@ class CheckResult:
 
     @property
     def reason(self):
-        """The message's first line, for a gradebook."""
-        return self.message.splitlines()[0] if self.message else ""
+        """The message's first line and its likely cause, for a gradebook."""
+        lines = self.message.splitlines()
+        cause = [line.strip() for line in lines[1:] if line.strip().startswith("Likely cause:")]
+        return " ".join(lines[:1] + cause)
 
     def __repr__(self):
         return f"CheckResult({self.exercise!r}, status={self.status!r}, fraction={self.fraction:.2f})"
@@ -130,7 +135,7 @@ def make_check(exercise):
         else:
             cases = exercise.make_cases(np.random.default_rng(exercise.seed))
             outcomes = runner.call_cases(fn, [(c.args, c.kwargs) for c in cases],
-                                         exercise.references, exercise.time_budget)
+                                         exercise.references, exercise.time_budget, exercise.errstate)
             result = evaluate(exercise, cases, outcomes)
         print(result.message)
         result.printed = True
@@ -237,7 +242,8 @@ def _match_error(exercise, case, error):
     """The hint of a known mistake that raises the very same error, if any."""
     for mistake in exercise.mistakes:
         try:
-            mistake.compute(*_copy(case.args), **_copy(case.kwargs))
+            with np.errstate(**(exercise.errstate or {})):
+                mistake.compute(*_copy(case.args), **_copy(case.kwargs))
         except Exception as exc:
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             if f"{type(exc).__name__}: {message}".rstrip(": ") == error:
@@ -414,7 +420,8 @@ def _diagnose(exercise, case, path, got, want):
     """The hint of the first known mistake whose output at ``path`` equals the learner's."""
     for mistake in exercise.mistakes:
         try:
-            wrong = mistake.compute(*_copy(case.args), **_copy(case.kwargs))
+            with np.errstate(**(exercise.errstate or {})):
+                wrong = mistake.compute(*_copy(case.args), **_copy(case.kwargs))
         except Exception:
             continue
         if exercise.outputs is not None and (not isinstance(wrong, (tuple, list))

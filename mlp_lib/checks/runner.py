@@ -40,11 +40,12 @@ class Opaque:
 
 # -- calling ---------------------------------------------------------------------
 
-def call_cases(fn, cases, references=(), budget=None):
+def call_cases(fn, cases, references=(), budget=None, errstate=None):
     """Call ``fn(*args, **kwargs)`` once per case and describe what happened.
 
     cases: list of (args, kwargs); references: "module:qualname" names of the package's
-    own solution, whose calls are recorded; budget: seconds for all the calls together.
+    own solution, whose calls are recorded; budget: seconds for all the calls together;
+    errstate: optional ``np.errstate`` settings for the calls, e.g. {"over": "raise"}.
     -> list of outcomes, one per case, each a dict with "status" among "ok" (and "value",
     plain data), "not_implemented", "error" (and "error", "line"), "timeout" (and
     "budget"); and "reference_called", the list of recorded reference names.
@@ -57,16 +58,16 @@ def call_cases(fn, cases, references=(), budget=None):
                 outcomes.append({"status": "timeout", "budget": budget, "reference_called": []})
                 continue
             del calls[:]
-            outcome = _call_one(fn, args, kwargs, deadline, budget)
+            outcome = _call_one(fn, args, kwargs, deadline, budget, errstate)
             outcome["reference_called"] = sorted(set(calls))
             outcomes.append(outcome)
     return outcomes
 
 
-def _call_one(fn, args, kwargs, deadline, budget):
+def _call_one(fn, args, kwargs, deadline, budget, errstate=None):
     args, kwargs = copy.deepcopy(args), copy.deepcopy(kwargs)
     try:
-        with _Alarm(None if deadline is None else deadline - time.monotonic()):
+        with _Alarm(None if deadline is None else deadline - time.monotonic()), np.errstate(**(errstate or {})):
             value = fn(*args, **kwargs)
         return {"status": "ok", "value": snapshot(value)}
     except BudgetExceeded:
@@ -171,6 +172,31 @@ def _resolve(name):
     return obj if hasattr(obj, "__code__") else None
 
 
+# -- a function as plain data -------------------------------------------------------
+
+class ScalarFunction:
+    """f() = sum(c * sin(x)) + 0.5 * ||A x||^2, a function of no arguments that reads the
+    array ``x`` (any shape; c: (x.size,), A: (K, x.size)), as a numerical-gradient routine
+    expects: it perturbs ``x`` in place and calls ``f()``. Being plain data, it travels to a
+    learner's kernel with the arrays it reads (``x`` stays the very array passed next to it).
+    """
+
+    def __init__(self, x, c, A):
+        self.x, self.c, self.A = x, c, A
+
+    def __call__(self):
+        v = np.asarray(self.x, dtype=np.float64).reshape(-1)
+        return float(np.sum(self.c * np.sin(v)) + 0.5 * np.sum((self.A @ v) ** 2))
+
+    def gradient(self):
+        """The exact gradient, shaped like x."""
+        v = np.asarray(self.x, dtype=np.float64).reshape(-1)
+        return (self.c * np.cos(v) + self.A.T @ (self.A @ v)).reshape(np.shape(self.x))
+
+    def __repr__(self):
+        return f"<a function f() of x {np.shape(self.x)}>"
+
+
 # -- plain data ------------------------------------------------------------------
 
 def snapshot(value):
@@ -194,9 +220,14 @@ def encode(value, arrays, depth=0):
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in "biuf" or value.size > MAX_ARRAY_SIZE:
             return {"opaque": f"array of dtype {value.dtype}" if value.size <= MAX_ARRAY_SIZE else "huge array"}
+        for key, stored in arrays.items():
+            if stored is value:     # the same array twice (e.g. x and the function reading x) stays shared
+                return {"array": key}
         key = f"a{len(arrays)}"
         arrays[key] = np.ascontiguousarray(value)
         return {"array": key}
+    if isinstance(value, ScalarFunction):
+        return {"scalar_function": [encode(v, arrays, depth + 1) for v in (value.x, value.c, value.A)]}
     if value is None:
         return {"none": True}
     if isinstance(value, str):
@@ -218,6 +249,8 @@ def decode(tree, arrays):
         arr = arrays[tree["number"]]
         kind = {"bool": bool, "int": int, "float": float}.get(tree.get("py"))
         return kind(arr) if kind is not None else arr[()]
+    if "scalar_function" in tree:
+        return ScalarFunction(*(decode(t, arrays) for t in tree["scalar_function"]))
     if "none" in tree:
         return None
     if "str" in tree:
@@ -249,7 +282,7 @@ def load(path_stem):
     return decode(tree, arrays)
 
 
-def collect_in_kernel(user_ns, name, in_stem, out_stem, references=(), budget=None):
+def collect_in_kernel(user_ns, name, in_stem, out_stem, references=(), budget=None, errstate=None):
     """The grader's entry point inside a learner's kernel: read the cases, call the
     learner's function ``name`` from the notebook's namespace, write the outcomes."""
     cases = load(in_stem)
@@ -258,5 +291,5 @@ def collect_in_kernel(user_ns, name, in_stem, out_stem, references=(), budget=No
         kind = "missing" if fn is None else type(fn).__name__
         outcomes = [{"status": "not_defined", "found": kind, "reference_called": []} for _ in cases]
     else:
-        outcomes = call_cases(fn, [(tuple(a), dict(k)) for a, k in cases], references, budget)
+        outcomes = call_cases(fn, [(tuple(a), dict(k)) for a, k in cases], references, budget, errstate)
     save(out_stem, outcomes)

@@ -50,6 +50,8 @@ def main(argv=None):
                              "(default: each notebook's own)")
     parser.add_argument("--jobs", "-j", type=int, default=1, help="submissions graded in parallel (default 1)")
     parser.add_argument("--cell-timeout", type=float, default=60, help="seconds per notebook cell (default 60)")
+    parser.add_argument("--exercise-timeout", type=float, default=None,
+                        help="cap on each exercise's time budget in seconds (default: the exercise's own)")
     parser.add_argument("--seed", type=int, default=GRADER_SEED, help="seed of the grader's own test inputs")
     parser.add_argument("--progress", choices=("auto", "on", "off"), default="auto",
                         help="progress bar on stderr (auto: on a terminal, for more than one submission)")
@@ -61,7 +63,8 @@ def main(argv=None):
     except (FileNotFoundError, ValueError) as exc:
         print(f"mlp-grade: {exc}", file=sys.stderr)
         return 2
-    options = {"expected_set": args.exercise_set, "cell_timeout": args.cell_timeout, "seed": args.seed}
+    options = {"expected_set": args.exercise_set, "cell_timeout": args.cell_timeout, "seed": args.seed,
+               "exercise_timeout": args.exercise_timeout}
     bar = ProgressBar(len(submissions), enabled={"auto": None, "on": True, "off": False}[args.progress])
     start = time.perf_counter()
     reports, failures = [], []

@@ -5,13 +5,17 @@ Built on nbclient; the learner's code runs only in the kernel's process. The gra
 no printed output of the cells (it trusts only the arrays the functions return), only
 the error a cell raised.
 """
+import logging
 import os
 
 import nbformat
+from jupyter_core.utils import ensure_async, run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 PROBE_TIMEOUT = 10
+# an interrupted cell leaves nbclient's output task pending: asyncio would log it at exit
+logging.getLogger("asyncio").setLevel(logging.CRITICAL)
 
 
 class _Client(NotebookClient):
@@ -37,7 +41,9 @@ class KernelSession:
         self.client = _Client(self.nb, kernel_name=self.kernel_name, allow_errors=True,
                               interrupt_on_timeout=False, shutdown_kernel="immediate",
                               startup_timeout=self.startup_timeout, record_timing=False,
-                              resources={"metadata": {"path": self.workdir}})
+                              resources={"metadata": {"path": self.workdir}},
+                              extra_arguments=["--IPKernelApp.log_level=ERROR"])
+        self.client.log.setLevel(logging.CRITICAL)   # timeouts and dead kernels are reported by the grader
         self.client.on_cell_executed = self._record_reply
         self.client.km = self.client.create_kernel_manager()
         env = {k: v for k, v in os.environ.items() if k not in ("NBGRADER_EXECUTION",)}
@@ -71,11 +77,14 @@ class KernelSession:
             return {"status": "error", "error": f"{ename}: {first}".rstrip(": ")}
         return {"status": "ok"}
 
+    async def _interrupt(self):
+        await ensure_async(self.client.km.interrupt_kernel())
+
     def _recover(self):
         """After a timeout: interrupt; if the kernel still does not answer, start a new one.
         -> True when the same kernel (and its definitions) survived."""
         try:
-            self.client.km.interrupt_kernel()
+            run_sync(self._interrupt)()
             cell = nbformat.v4.new_code_cell("pass")
             self.nb.cells.append(cell)
             self.client.timeout = PROBE_TIMEOUT

@@ -4,6 +4,7 @@ the grader's own inputs, and judge the returned arrays here, in the grader's pro
 A cell that raises, hangs, exits or kills the kernel costs only what depends on it: a
 dead or stuck kernel is replaced and the notebook replayed without the offending cell.
 """
+import dataclasses
 import json
 import os
 import pathlib
@@ -92,8 +93,9 @@ def read_submission(path, expected_set=None):
     declared = (nb.get("metadata") or {}).get("mlp_course", {}).get("exercise_set")
     name = declared if declared in sets else (path.stem if path.stem in sets else None)
     if expected_set is not None:
-        if name is not None and name != expected_set:
-            raise SubmissionError(f"{path.name} is the exercise set {name!r}, not {expected_set!r}")
+        mine = declared or name
+        if mine is not None and mine != expected_set:
+            raise SubmissionError(f"{path.name} is the exercise set {mine!r}, not {expected_set!r}")
         name = expected_set
     if name is None:
         known = ", ".join(sorted(sets))
@@ -166,7 +168,7 @@ class _Grading:
                   f"exec(compile({RUNNER_SOURCE!r}, '<mlp-course-runner>', 'exec'), __mlp_course_runner)\n"
                   f"__mlp_course_runner['collect_in_kernel'](__import__('IPython').get_ipython().user_ns, "
                   f"{exercise.name!r}, {in_stem!r}, {out_stem!r}, {list(exercise.references)!r}, "
-                  f"{float(exercise.time_budget)!r})\n"
+                  f"{float(exercise.time_budget)!r}, {dict(exercise.errstate or {})!r})\n"
                   f"del __mlp_course_runner")
         outcome = self.session.run(source, exercise.time_budget + 20)
         if outcome["status"] in ("dead", "timeout"):
@@ -195,8 +197,13 @@ class _Grading:
 
 
 def grade_notebook(path, learner=None, expected_set=None, cell_timeout=60, seed=GRADER_SEED,
-                   kernel_name="python3"):
-    """Grade one notebook. -> Report (never raises for a learner's mistake)."""
+                   exercise_timeout=None, kernel_name="python3"):
+    """Grade one notebook. -> Report (never raises for a learner's mistake).
+
+    path: the notebook; learner: the name in the gradebook (default: the file's stem);
+    expected_set: refuse notebooks of another exercise set; cell_timeout: seconds per cell;
+    seed: of the grader's own inputs; exercise_timeout: caps every exercise's time budget.
+    """
     path = pathlib.Path(path)
     learner = learner or path.stem
     start = time.perf_counter()
@@ -218,9 +225,11 @@ def grade_notebook(path, learner=None, expected_set=None, cell_timeout=60, seed=
         grading.run_notebook()
         for number, exercise in enumerate(exercises):
             cases = exercise.make_cases(np.random.default_rng([seed, number]))
+            if exercise_timeout is not None:
+                exercise = dataclasses.replace(exercise, time_budget=min(exercise.time_budget, exercise_timeout))
             collected = grading.collect(exercise, cases)
             result = collected if isinstance(collected, CheckResult) else evaluate(exercise, cases, collected)
-            result = _explain_undefined(result, exercise, cells, grading.cell_errors)
+            result = _own_cell_problem(result, exercise, cells, grading.cell_errors)
             points = round(result.fraction * exercise.points, 2)
             report.rows.append(Row(learner, set_name, exercise.name, points, exercise.points,
                                    result.status, result.reason.lstrip("✓✗ "), result.message))
@@ -237,10 +246,9 @@ def grade_notebook(path, learner=None, expected_set=None, cell_timeout=60, seed=
     return report
 
 
-def _explain_undefined(result, exercise, cells, cell_errors):
-    """A function that is not defined because its own cell failed: say how it failed."""
-    if result.status != "not_defined":
-        return result
+def _own_cell_problem(result, exercise, cells, cell_errors):
+    """The cell that defines the exercise's function must run cleanly: if it raised, hung,
+    exited or killed the kernel, the exercise scores zero and says so."""
     for index, _, name in cells:
         if name == exercise.name and index in cell_errors:
             error = cell_errors[index]
@@ -248,5 +256,5 @@ def _explain_undefined(result, exercise, cells, cell_errors):
             what = {"crashed": "crashed the kernel", "timeout": "did not finish in time"}.get(
                 status, f"raised {error.get('error', 'an error')}")
             return CheckResult(exercise.name, False, status,
-                               f"✗ {exercise.name} is not defined: the cell that defines it {what}.")
+                               f"✗ {exercise.name}: the cell that defines it {what}; it must run without errors.")
     return result

@@ -1,0 +1,214 @@
+"""The grader on a folder of mixed submissions, each made here from the solution notebook:
+a clean one, an untouched exercise, and submissions that are wrong, loop forever, raise,
+exit, crash their kernel, tamper with the checks or call the reference. Every one gets its
+own score and reason while the others are graded normally."""
+import csv
+import json
+import pathlib
+import subprocess
+import sys
+
+import nbformat
+import numpy as np
+import pytest
+
+from mlp_lib.grading import find_submissions, grade_notebook, main, read_submission
+from mlp_lib.grading.submission import SubmissionError
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SOLUTION = ROOT / "solutions" / "03_backpropagation.ipynb"
+EXERCISE = ROOT / "exercises" / "03_backpropagation.ipynb"
+EXERCISES = ["affine_forward", "affine_backward", "sigmoid_prime", "two_layer_gradients", "sgd_step", "train_xor"]
+POINTS = {"affine_forward": 2, "affine_backward": 3, "sigmoid_prime": 2, "two_layer_gradients": 4,
+          "sgd_step": 2, "train_xor": 2}
+
+
+def solution_with(replacements=None, extra_cells=()):
+    """The solution notebook with the cells of some exercises replaced: {exercise: source}."""
+    nb = nbformat.read(SOLUTION, as_version=4)
+    for cell in nb.cells:
+        name = cell.metadata.get("mlp_course", {}).get("exercise")
+        if name in (replacements or {}):
+            cell.source = replacements[name]
+    for index, source in extra_cells:
+        nb.cells.insert(index, nbformat.v4.new_code_cell(source))
+    return nb
+
+
+SUBMISSIONS = {
+    "alice": lambda: solution_with(),
+    "bob": lambda: nbformat.read(EXERCISE, as_version=4),
+    "carol": lambda: solution_with({"affine_backward": (
+        "def affine_backward(dout, cache):\n    X, W = cache\n    return dout @ W.T, dout.T @ X, dout.sum(axis=0)")}),
+    "dave": lambda: solution_with({"sgd_step": "def sgd_step(params, grads, lr):\n    while True:\n        pass"}),
+    "erin": lambda: solution_with({"sigmoid_prime": (
+        "def sigmoid_prime(z):\n    s = sigmoid(z)\n    return s * (1 - s)\n\nimport time\nwhile True:\n    time.sleep(0.1)")}),
+    "frank": lambda: solution_with({"affine_forward": (
+        "def affine_forward(X, W, b):\n    return X @ W + b, (X, W)\n\nimport time\nwhile True:\n"
+        "    try:\n        time.sleep(0.1)\n    except BaseException:\n        pass")}),
+    "gina": lambda: solution_with({"two_layer_gradients": "1 / 0"}),
+    "hank": lambda: solution_with({"sgd_step": (
+        "import sys\ndef sgd_step(params, grads, lr):\n    return {k: params[k] - lr * grads[k] for k in params}\nsys.exit(0)")}),
+    "ivan": lambda: solution_with({"affine_backward": (
+        "def affine_backward(dout, cache):\n    X, W = cache\n    return dout @ W.T, X.T @ dout, dout.sum(axis=0)\n"
+        "import os\nos._exit(1)")}),
+    "judy": lambda: solution_with({"sigmoid_prime": "import os\ndef sigmoid_prime(z):\n    os._exit(3)"}),
+    "kate": lambda: _tampering(),
+    "leo": lambda: solution_with({"affine_backward": (
+        "from mlp_lib import affine_backward as reference\n"
+        "def affine_backward(dout, cache):\n    return reference(dout, cache)")}),
+}
+
+
+def _tampering():
+    """The untouched exercises plus every trick that could fake a pass inside the notebook."""
+    nb = nbformat.read(EXERCISE, as_version=4)
+    tricks = (
+        "import numpy as np, mlp_lib.checks.base as base, mlp_lib.checks.runner as runner\n"
+        "np.allclose = lambda *a, **k: True\n"
+        "np.isclose = lambda a, b, **k: np.ones(np.shape(a), bool)\n"
+        "base.evaluate = lambda *a, **k: base.CheckResult('x', True, 'passed', 'passed', 1.0)\n"
+        "runner.call_cases = lambda *a, **k: []\n"
+        "open('tamper_marker.txt', 'w').write('learner code ran here')\n"
+        "print('✓ affine_forward is right')\n"
+        "def check_affine_forward(f):\n    print('✓ all checks passed')\n")
+    nb.cells.insert(2, nbformat.v4.new_code_cell(tricks))
+    return nb
+
+
+EXPECTED = {  # learner -> {exercise: (status, points)}; unlisted exercises pass with full points
+    "bob": {e: ("not_implemented", 0) for e in EXERCISES},
+    "carol": {"affine_backward": ("failed", 0), "two_layer_gradients": ("failed", 0), "train_xor": ("error", 0)},
+    "dave": {"sgd_step": ("timeout", 0), "train_xor": ("timeout", 0)},
+    "erin": {"sigmoid_prime": ("timeout", 0)},
+    # frank's cell ignores the interrupt: a new kernel replays the notebook without that cell
+    "frank": {"affine_forward": ("timeout", 0), "two_layer_gradients": ("error", 0), "train_xor": ("error", 0)},
+    "gina": {"two_layer_gradients": ("error", 0), "train_xor": ("error", 0)},
+    "hank": {"sgd_step": ("error", 0)},
+    "ivan": {"affine_backward": ("crashed", 0), "two_layer_gradients": ("error", 0), "train_xor": ("error", 0)},
+    "judy": {"sigmoid_prime": ("crashed", 0), "two_layer_gradients": ("crashed", 0), "train_xor": ("crashed", 0)},
+    "kate": {e: ("not_implemented", 0) for e in EXERCISES},
+    "leo": {"affine_backward": ("reference_called", 0)},
+}
+REASONS = {("carol", "affine_backward"): "transposed", ("bob", "affine_forward"): "not implemented",
+           ("erin", "sigmoid_prime"): "did not finish", ("frank", "affine_forward"): "did not finish",
+           ("hank", "sgd_step"): "SystemExit", ("ivan", "affine_backward"): "crashed the kernel",
+           ("judy", "sigmoid_prime"): "kernel died", ("leo", "affine_backward"): "course's own solution",
+           ("gina", "two_layer_gradients"): "raised ZeroDivisionError",
+           ("frank", "two_layer_gradients"): "name 'affine_forward' is not defined", ("dave", "sgd_step"): "did not finish"}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Grade the whole folder once, with two jobs, as a teacher would."""
+    base = tmp_path_factory.mktemp("grading")
+    folder = base / "submissions"
+    folder.mkdir()
+    for learner, make in SUBMISSIONS.items():
+        nbformat.write(make(), folder / f"{learner}.ipynb")
+    other = nbformat.read(SOLUTION, as_version=4)
+    other.metadata["mlp_course"]["exercise_set"] = "05_softmax_cross_entropy"
+    nbformat.write(other, folder / "mia.ipynb")
+    (folder / "ned.ipynb").write_text(SOLUTION.read_text()[:5000])      # truncated: broken JSON
+    (folder / "olga.ipynb").write_text(json.dumps([1, 2, 3]))           # JSON, but not a notebook
+    out = base / "gradebook"
+    proc = subprocess.run([sys.executable, "-m", "mlp_lib.grading", str(folder), "--out", str(out),
+                           "--set", "03_backpropagation", "--jobs", "2", "--cell-timeout", "6",
+                           "--exercise-timeout", "4", "--progress", "on"],
+                          cwd=base, capture_output=True, text=True, timeout=600)
+    rows = list(csv.DictReader(open(out / "gradebook.csv", encoding="utf-8")))
+    return {"proc": proc, "rows": rows, "out": out, "base": base,
+            "table": {(r["learner"], r["exercise"]): r for r in rows}}
+
+
+def test_the_grader_itself_succeeds(graded):
+    assert graded["proc"].returncode == 0, graded["proc"].stderr
+    assert "15/15" in graded["proc"].stdout                    # the summary table
+    assert "15/15 graded" in graded["proc"].stderr            # the progress bar
+
+
+@pytest.mark.parametrize("learner", list(SUBMISSIONS))
+def test_each_submission_gets_its_own_score_and_reason(graded, learner):
+    for exercise in EXERCISES:
+        row = graded["table"][(learner, exercise)]
+        status, points = EXPECTED.get(learner, {}).get(exercise, ("passed", POINTS[exercise]))
+        assert (row["status"], float(row["points"])) == (status, points), (learner, exercise, row["reason"])
+        assert float(row["max_points"]) == POINTS[exercise]
+        if (learner, exercise) in REASONS:
+            assert REASONS[(learner, exercise)] in row["reason"], row["reason"]
+
+
+@pytest.mark.parametrize("learner, needle", [("mia", "'05_softmax_cross_entropy', not '03_backpropagation'"),
+                                             ("ned", "JSON is broken"), ("olga", "not a Jupyter notebook")])
+def test_malformed_submissions_get_a_clear_message(graded, learner, needle):
+    for exercise in EXERCISES:
+        row = graded["table"][(learner, exercise)]
+        assert row["status"] == "invalid" and float(row["points"]) == 0
+        assert needle in row["reason"]
+
+
+def test_feedback_files_explain_each_mistake(graded):
+    feedback = graded["out"] / "feedback"
+    assert sorted(p.stem for p in feedback.glob("*.md")) == sorted(list(SUBMISSIONS) + ["mia", "ned", "olga"])
+    carol = (feedback / "carol.md").read_text()
+    assert "dW has shape" in carol and "Likely cause: dW is transposed" in carol
+    assert "12 of 15 points" not in carol and "affine_backward: 0 / 3 (failed)" in carol
+
+
+def test_json_gradebook_matches_the_csv(graded):
+    data = json.loads((graded["out"] / "gradebook.json").read_text())
+    assert len(data["rows"]) == len(graded["rows"])
+    alice = next(s for s in data["submissions"] if s["learner"] == "alice")
+    assert (alice["points"], alice["max_points"]) == (15, 15)
+
+
+def test_learner_code_ran_elsewhere(graded):
+    # the tampering notebook wrote a file in its own temporary folder, never next to the grader
+    assert not list(graded["base"].rglob("tamper_marker.txt"))
+
+
+def test_untouched_stub_and_solution_in_process_api(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    allclose = np.allclose
+    report = grade_notebook(SOLUTION, learner="sol", cell_timeout=30)
+    assert report.points == report.max_points == 15
+    assert np.allclose is allclose
+
+
+def test_missing_folder_is_a_clear_usage_error(tmp_path, capsys):
+    assert main([str(tmp_path / "nowhere")]) == 2
+    assert "no such file or folder" in capsys.readouterr().err
+
+
+def test_empty_folder_is_a_clear_usage_error(tmp_path, capsys):
+    assert main([str(tmp_path)]) == 2
+    assert "no notebooks" in capsys.readouterr().err
+
+
+def test_submissions_are_named_after_file_or_subfolder(tmp_path):
+    (tmp_path / "zoe").mkdir()
+    (tmp_path / "zoe" / "03_backpropagation.ipynb").write_text("{}")
+    (tmp_path / "yann.ipynb").write_text("{}")
+    (tmp_path / ".ipynb_checkpoints").mkdir()
+    (tmp_path / ".ipynb_checkpoints" / "yann-checkpoint.ipynb").write_text("{}")
+    assert [learner for learner, _ in find_submissions(tmp_path)] == ["yann", "zoe"]
+
+
+@pytest.mark.parametrize("content, needle", [
+    ("not json at all", "JSON is broken"),
+    ('{"cells": []}', "not a Jupyter notebook"),
+    ('{"cells": [], "nbformat": 3, "metadata": {}}', "format 3"),
+    ('{"cells": [], "nbformat": 4, "nbformat_minor": 5, "metadata": {}}', "does not say which exercise set"),
+])
+def test_read_submission_refuses_with_a_message(tmp_path, content, needle):
+    path = tmp_path / "x.ipynb"
+    path.write_text(content)
+    with pytest.raises(SubmissionError, match=needle):
+        read_submission(path)
+
+
+def test_a_notebook_named_like_its_set_is_accepted_without_metadata(tmp_path):
+    nb = nbformat.read(SOLUTION, as_version=4)
+    del nb.metadata["mlp_course"]
+    nbformat.write(nb, tmp_path / "03_backpropagation.ipynb")
+    assert read_submission(tmp_path / "03_backpropagation.ipynb")[1] == "03_backpropagation"
