@@ -355,6 +355,8 @@ def _value_problem(exercise, case, got, want):
         g_arr, w_arr = np.asarray(g, dtype=np.float64), np.asarray(w, dtype=np.float64)
         if g_arr.shape != w_arr.shape:
             g_arr = g_arr.reshape(w_arr.shape)
+        if getattr(g, "dtype", None) == np.float32:
+            g_arr = g_arr.astype(np.float32)   # keeps float32's tolerance in the summary
         lines = [f"✗ {exercise.name}: {label} is wrong on the case {case.label}"
                  + _difference_summary(g_arr, w_arr, case) + "."]
         lines += _shown_entries(g_arr, w_arr, case)
@@ -365,12 +367,14 @@ def _value_problem(exercise, case, got, want):
     return None
 
 
-def _tolerances(case):
-    return (1e-4, 1e-5) if case.float32 else (1e-6, 1e-9)
+def _tolerances(case, got=None):
+    """(rtol, atol): float32 inputs, or an answer computed in float32, get float32's precision."""
+    single = case.float32 or getattr(got, "dtype", None) == np.float32
+    return (1e-4, 1e-5) if single else (1e-6, 1e-9)
 
 
 def _close(g, w, case):
-    rtol, atol = _tolerances(case)
+    rtol, atol = _tolerances(case, g)
     try:
         g = np.asarray(g, dtype=np.float64)
         w = np.asarray(w, dtype=np.float64)
@@ -385,7 +389,7 @@ def _close(g, w, case):
 
 
 def _bad_entries(g, w, case):
-    rtol, atol = _tolerances(case)
+    rtol, atol = _tolerances(case, g)
     with np.errstate(invalid="ignore"):
         return ~np.isclose(g, w, rtol=rtol, atol=atol)
 
@@ -486,9 +490,10 @@ def _gradient_problem(exercise, cases, outcomes):
         for out_name, value in numeric.items():
             for path, num in leaves({out_name: value}, "").items():
                 err = rel_error(got[path], num)
-                if not err < GRADIENT_TOLERANCE:
+                tolerance = GRADIENT_TOLERANCE if getattr(got[path], "dtype", None) != np.float32 else 1e-5
+                if not err < tolerance:
                     return (f"✗ {exercise.name}: {_label(path, exercise.result)} disagrees with the numerical gradient on the case "
-                            f"{case.label} (relative error {err:.1e}, should be below {GRADIENT_TOLERANCE:.0e}).")
+                            f"{case.label} (relative error {err:.1e}, should be below {tolerance:.0e}).")
     return None
 
 

@@ -1,0 +1,333 @@
+"""The checks of lesson 3 accept every correct answer (another formula, in place, float32)
+and reject each typical mistake with the hint that names it."""
+import numpy as np
+import pytest
+
+import mlp_lib
+from mlp_lib import sigmoid
+from mlp_lib.checks import lesson03 as L
+
+
+# -- right answers, written independently of the package ---------------------------
+
+def affine_forward(X, W, b):
+    return X @ W + b, (X, W)
+
+
+def affine_forward_einsum(X, W, b):
+    return np.einsum("nd,dm->nm", X, W) + b[None, :], (X, W)
+
+
+def affine_forward_float32(X, W, b):
+    X32, W32 = X.astype(np.float32), W.astype(np.float32)
+    return X32 @ W32 + b.astype(np.float32), (X, W)
+
+
+def affine_forward_list_cache(X, W, b):
+    return np.dot(X, W) + b, [X, W]
+
+
+def affine_backward(dout, cache):
+    X, W = cache
+    return dout @ W.T, X.T @ dout, dout.sum(axis=0)
+
+
+def affine_backward_loops(dout, cache):
+    X, W = cache
+    dX, dW, db = np.zeros(X.shape), np.zeros(W.shape), np.zeros(W.shape[1])
+    for n in range(X.shape[0]):
+        dX[n] = W @ dout[n]
+        dW += np.outer(X[n], dout[n])
+        db += dout[n]
+    return dX, dW, db
+
+
+def affine_backward_einsum(dout, cache):
+    X, W = cache
+    return np.einsum("nm,dm->nd", dout, W), np.einsum("nd,nm->dm", X, dout), np.ones(len(dout)) @ dout
+
+
+def sigmoid_prime(z):
+    s = sigmoid(z)
+    return s * (1 - s)
+
+
+def sigmoid_prime_exp(z):
+    e = np.exp(-np.abs(z))
+    return e / (1 + e) ** 2
+
+
+def sigmoid_prime_tanh(z):
+    return 0.25 * (1 - np.tanh(z / 2) ** 2)
+
+
+def sigmoid_prime_inplace(z):
+    out = sigmoid(z)
+    out *= 1 - out
+    return out
+
+
+def two_layer(X, y, params):
+    N = len(X)
+    y = y.reshape(-1, 1)
+    z1 = X @ params["W1"] + params["b1"]
+    a1 = 1 / (1 + np.exp(-z1))
+    z2 = a1 @ params["W2"] + params["b2"]
+    p = 1 / (1 + np.exp(-z2))
+    loss = float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+    dz2 = (p - y) / N
+    dz1 = (dz2 @ params["W2"].T) * a1 * (1 - a1)
+    return loss, {"W1": X.T @ dz1, "b1": dz1.sum(0), "W2": a1.T @ dz2, "b2": dz2.sum(0)}
+
+
+def two_layer_stable_loss(X, y, params):
+    """Loss from the logits with log-sum-exp, the grads as a list of pairs turned into a dict."""
+    loss, grads = two_layer(X, y, params)
+    z2 = sigmoid(X @ params["W1"] + params["b1"]) @ params["W2"] + params["b2"]
+    yc = y.reshape(-1, 1)
+    stable = np.mean(np.logaddexp(0, z2) - yc * z2)
+    return np.float64(stable), dict(sorted(grads.items()))
+
+
+def two_layer_float32(X, y, params):
+    loss, grads = two_layer(X.astype(np.float32), y.astype(np.float32),
+                            {k: v.astype(np.float32) for k, v in params.items()})
+    return np.float32(loss), grads
+
+
+def sgd_step(params, grads, lr):
+    return {k: params[k] - lr * grads[k] for k in params}
+
+
+def sgd_step_inplace(params, grads, lr):
+    for k in params:
+        params[k] -= lr * grads[k]
+    return params
+
+
+def sgd_step_float32(params, grads, lr):
+    return {k: (params[k] - np.float32(lr) * grads[k]).astype(np.float32) for k in params}
+
+
+def train_xor(X, y, hidden=4, lr=2.0, epochs=3000, seed=0):
+    rng = np.random.default_rng(seed)
+    params = {"W1": rng.standard_normal((2, hidden)), "b1": np.zeros(hidden),
+              "W2": rng.standard_normal((hidden, 1)), "b2": np.zeros(1)}
+    for _ in range(epochs):
+        params = sgd_step(params, two_layer(X, y, params)[1], lr)
+    return params
+
+
+CORRECT = {
+    "affine_forward": [affine_forward, affine_forward_einsum, affine_forward_float32, affine_forward_list_cache],
+    "affine_backward": [affine_backward, affine_backward_loops, affine_backward_einsum],
+    "sigmoid_prime": [sigmoid_prime, sigmoid_prime_exp, sigmoid_prime_tanh, sigmoid_prime_inplace],
+    "two_layer_gradients": [two_layer, two_layer_stable_loss, two_layer_float32],
+    "sgd_step": [sgd_step, sgd_step_inplace, sgd_step_float32],
+    "train_xor": [train_xor, lambda X, y: train_xor(X, y, hidden=3, lr=3.0, seed=1)],
+}
+
+# -- typical mistakes, each with the words its hint must contain --------------------
+
+
+def _two_layer_variant(kind):
+    def f(X, y, params):
+        N = len(X)
+        yc = y if kind == "broadcast" else y.reshape(-1, 1)
+        z1 = X @ params["W1"] + params["b1"]
+        a1 = sigmoid(z1)
+        p = sigmoid(a1 @ params["W2"] + params["b2"])
+        loss = float(-np.mean(yc * np.log(p) + (1 - yc) * np.log(1 - p)))
+        dz2 = (p - yc) if kind == "no 1/N" else (p - yc) / N
+        da1 = dz2 @ params["W2"].T
+        if kind == "prime of output":
+            dz1 = da1 * sigmoid_prime(a1)
+        elif kind == "no prime":
+            dz1 = da1
+        else:
+            dz1 = da1 * sigmoid_prime(z1)
+        grads = {"W1": X.T @ dz1, "b1": dz1.sum(0), "W2": a1.T @ dz2, "b2": dz2.sum(0)}
+        if kind == "dW1 transposed":
+            grads["W1"] = dz1.T @ X
+        if kind == "b1 axis":
+            grads["b1"] = dz1.sum(1)
+        if kind == "summed loss":
+            loss *= N
+        return loss, grads
+    return f
+
+
+WRONG = {
+    "affine_forward": [
+        (lambda X, W, b: (X @ W, (X, W)), "bias b is not added"),
+        (lambda X, W, b: ((X @ W + b).T, (X, W)), "transposed"),
+        (lambda X, W, b: (X @ W + b, (W, X)), "cache should hold (X, W)"),
+        (lambda X, W, b: (X @ W - b, (X, W)), "subtracted"),
+        (lambda X, W, b: (X @ W.T + b, (X, W)), "W is used transposed"),
+        (lambda X, W, b: X @ W + b, "should return 2 values"),
+    ],
+    "affine_backward": [
+        (lambda d, c: (d @ c[1].T, d.T @ c[0], d.sum(0)), "dW is transposed"),
+        (lambda d, c: (d @ c[1].T, c[0].T @ d, d.sum(1)), "wrong axis"),
+        (lambda d, c: (d @ c[1].T, c[0].T @ d, d.sum(0, keepdims=True)), "extra axis"),
+        (lambda d, c: (d @ c[1].T / len(d), c[0].T @ d / len(d), d.sum(0) / len(d)), "divided by N"),
+        (lambda d, c: (d @ c[1], c[0].T @ d, d.sum(0)), "dX needs W transposed"),
+        (lambda d, c: (d @ c[1].T, c[0].T @ d, d), "contributions of all the examples"),
+        (lambda d, c: (d @ c[1].T, c[0].T @ d, d.mean(0)), "divided by N"),
+    ],
+    "sigmoid_prime": [
+        (lambda z: z * (1 - z), "applied to z itself"),
+        (lambda z: sigmoid_prime(sigmoid(z)), "evaluated at the activation's output"),
+        (lambda z: sigmoid(z), "the sigmoid itself"),
+        (lambda z: sigmoid(z) * (1 + sigmoid(z)), "sign inside the product"),
+        (lambda z: -sigmoid_prime(z), "wrong sign"),
+    ],
+    "two_layer_gradients": [
+        (_two_layer_variant("no 1/N"), "N times too large"),
+        (_two_layer_variant("prime of output"), "evaluated at its output a1"),
+        (_two_layer_variant("no prime"), "derivative is missing"),
+        (_two_layer_variant("broadcast"), "broadcasts to an (N, N) array"),
+        (_two_layer_variant("dW1 transposed"), "dW1 is transposed"),
+        (_two_layer_variant("b1 axis"), "wrong axis"),
+        (_two_layer_variant("summed loss"), "summed over the batch instead of averaged"),
+    ],
+    "sgd_step": [
+        (lambda p, g, lr: {k: p[k] + lr * g[k] for k in p}, "goes up the gradient"),
+        (lambda p, g, lr: {k: p[k] - g[k] for k in p}, "learning rate is not applied"),
+        (lambda p, g, lr: {k: p[k] - g[k] / lr for k in p}, "divided by the learning rate"),
+        (lambda p, g, lr: {k: p[k] - lr * g[k] if k.startswith("W") else p[k] for k in p}, "biases included"),
+        (lambda p, g, lr: {k: p[k] - lr * g[k] for k in p if k.startswith("W")}, "has no"),
+    ],
+    "train_xor": [
+        (lambda X, y: train_xor(X, y, epochs=1), "correctly"),
+        (lambda X, y: {"W1": np.zeros((2, 2))}, "lack b1"),
+        (lambda X, y: [np.zeros((2, 2))], "should return the trained params dict"),
+    ],
+}
+
+CHECKS = {e.name: getattr(L, f"check_{e.name}") for e in L.EXERCISES}
+
+
+def test_every_exercise_has_right_and_wrong_answers_here():
+    assert set(CORRECT) == set(WRONG) == set(CHECKS)
+    assert all(len(WRONG[name]) >= 3 for name in WRONG)
+
+
+@pytest.mark.parametrize("name, fn", [(n, f) for n, fs in CORRECT.items() for f in fs],
+                         ids=lambda x: getattr(x, "__name__", x))
+def test_a_correct_answer_passes(name, fn, capsys):
+    result = CHECKS[name](fn)
+    assert result.passed, result.message
+    assert result.status == "passed" and result.fraction == 1.0
+    out = capsys.readouterr().out
+    assert out.startswith("✓") and out.count("\n") == 1          # one clear line
+
+
+@pytest.mark.parametrize("name, fn, hint", [(n, f, h) for n, ws in WRONG.items() for f, h in ws],
+                         ids=lambda x: x if isinstance(x, str) and len(x) < 30 else "")
+def test_a_typical_mistake_is_rejected_with_its_hint(name, fn, hint, capsys):
+    result = CHECKS[name](fn)
+    assert not result.passed and result.fraction < 1.0
+    assert hint in result.message, result.message
+    assert "Traceback" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", list(CHECKS))
+def test_a_stub_says_not_implemented(name):
+    def stub(*args):
+        raise NotImplementedError()
+    stub.__name__ = name
+    result = CHECKS[name](stub)
+    assert result.status == "not_implemented" and "not implemented yet" in result.message
+    assert "Traceback" not in result.message
+
+
+def test_calling_an_unfinished_helper_is_named():
+    def helper(z):
+        raise NotImplementedError()
+
+    def sigmoid_prime(z):
+        return helper(z)
+    result = L.check_sigmoid_prime(sigmoid_prime)
+    assert result.status == "not_implemented" and "it calls helper" in result.message
+
+
+@pytest.mark.parametrize("name, fn", [
+    ("affine_forward", lambda X, W, b: mlp_lib.affine_forward(X, W, b)),
+    ("affine_backward", lambda dout, cache: mlp_lib.layers.affine_backward(dout, cache)),
+    ("sigmoid_prime", lambda z: mlp_lib.sigmoid_prime(z)),
+    ("sgd_step", lambda p, g, lr: {k: mlp_lib.sgd(p[k], g[k], None, lr)[0] for k in p}),
+    ("two_layer_gradients", lambda X, y, p: L.two_layer_gradients_reference(X, y, p)),
+])
+def test_calling_the_package_solution_scores_zero(name, fn):
+    result = CHECKS[name](fn)
+    assert result.status == "reference_called" and result.fraction == 0
+    assert "course's own solution" in result.message
+
+
+def test_sentinels_are_removed_after_a_check():
+    code = mlp_lib.affine_forward.__code__
+    L.check_affine_forward(lambda X, W, b: mlp_lib.affine_forward(X, W, b))
+    assert mlp_lib.affine_forward.__code__ is code
+    assert not [k for k in vars(mlp_lib.layers) if k.startswith("__mlp_course_sentinel")]
+
+
+def test_an_error_shows_the_learner_line_and_case():
+    def affine_backward(dout, cache):
+        X, W = cache
+        dX = dout @ W
+        return dX, X.T @ dout, dout.sum(0)
+    result = L.check_affine_backward(affine_backward)
+    assert result.status == "error"
+    assert "dX = dout @ W" in result.message and "dout (4, 5)" in result.message
+    assert "dX needs W transposed" in result.message
+
+
+def test_a_wrong_value_shows_entries_beside_the_expected_ones():
+    result = L.check_affine_forward(lambda X, W, b: (X @ W, (X, W)))
+    lines = result.message.splitlines()
+    assert "entries differ" in lines[0]
+    assert any(line.strip().startswith("entry [0, 0]: yours") and "expected" in line for line in lines)
+
+
+def test_the_check_does_not_let_an_in_place_answer_spoil_the_reference():
+    # sgd_step in place modifies its inputs; the next cases and the reference are unaffected
+    assert L.check_sgd_step(sgd_step_inplace).passed
+    assert L.check_sgd_step(sgd_step).passed
+
+
+def test_passing_the_result_instead_of_the_function_is_explained():
+    result = L.check_sigmoid_prime(sigmoid_prime(np.zeros(3)))
+    assert not result.passed and "pass the function itself" in result.message
+
+
+def test_returning_none_is_explained():
+    result = L.check_affine_backward(lambda dout, cache: None)
+    assert "returned None" in result.message and "return" in result.message
+
+
+def test_a_hint_never_shows_code():
+    for exercise in L.EXERCISES:
+        for mistake in exercise.mistakes:
+            assert not any(token in mistake.hint for token in ("@", ".T", "np.", "sum(", "axis=", "=="))
+
+
+def test_under_nbgrader_a_failing_check_raises(monkeypatch):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    with pytest.raises(AssertionError, match="bias b is not added"):
+        L.check_affine_forward(lambda X, W, b: (X @ W, (X, W)))
+    assert L.check_affine_forward(affine_forward).passed
+
+
+def test_a_slow_function_runs_out_of_its_budget(monkeypatch):
+    import time
+    monkeypatch.setattr(L.SIGMOID_PRIME, "time_budget", 0.5)
+
+    def sigmoid_prime(z):
+        while True:
+            try:
+                time.sleep(0.05)
+            except Exception:   # a learner's catch-all cannot swallow the budget
+                pass
+    result = L.check_sigmoid_prime(sigmoid_prime)
+    assert result.status == "timeout" and "time budget" in result.message
