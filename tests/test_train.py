@@ -255,7 +255,13 @@ def test_divergence_stop_returns_the_history():
     assert lengths == {history.epochs}
 
 
-@pytest.mark.parametrize("optimizer, lr", [("sgd", 1e6), ("adamw", 1e30)])
+def runaway(param, grad, state, lr):
+    """A learner's update rule whose result overflows to infinity inside the update itself."""
+    return param * 1e300 * lr, state
+
+
+@pytest.mark.parametrize("optimizer, lr", [("sgd", 1e6), ("adamw", 1e30), (runaway, 1e10)],
+                         ids=["sgd", "adamw", "overflowing rule"])
 def test_divergence_gives_no_floating_point_warning(optimizer, lr):
     X, y = make_moons(200, seed=0)
     with warnings.catch_warnings():
