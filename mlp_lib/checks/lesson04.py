@@ -113,8 +113,10 @@ SIGMOID_PRIME = Exercise(
         Mistake("this is 1 - s, only one factor of the derivative s(1 - s).", lambda z: 1 - sigmoid(z)),
         Mistake("a sign inside the product is wrong: the derivative is s times (one minus s).",
                 lambda z: sigmoid(z) * (1 + sigmoid(z))),
-        Mistake("e^(-z) / (1 + e^(-z))^2 is right on paper but e^(-z) overflows for very negative z. "
-                "Write the derivative with your stable sigmoid, s(1 - s) with s = stable_sigmoid(z).",
+        Mistake("an exponential overflowed, in sigmoid_prime or in the sigmoid it calls: "
+                "e^(-z) / (1 + e^(-z))^2 is right on paper, but e^(-z) overflows for very negative z. "
+                "Write the derivative with your stable sigmoid, s(1 - s) with s = stable_sigmoid(z), "
+                "and make sure stable_sigmoid passes its own check first.",
                 _naive_sigmoid_prime),
     ],
 )
