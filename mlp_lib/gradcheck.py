@@ -50,7 +50,9 @@ def check_model_gradients(model, X, y, h=1e-5, seed=0):
 
     X: (N, D); y: targets. Each evaluation draws dropout masks from a generator freshly
     seeded with ``seed``, so the mask stays fixed. -> {param name: relative error}.
-    Use a float64 model: float32 rounding swamps centred differences.
+    Use a float64 model: float32 rounding swamps centred differences. With ReLU, give the
+    biases random non-zero values first: a pre-activation at exactly 0 sits on ReLU's kink,
+    where the centred difference and the derivative disagree.
     """
     def loss():
         return model.loss(X, y, rng=np.random.default_rng(seed))[0]
