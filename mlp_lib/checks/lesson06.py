@@ -57,7 +57,7 @@ def sgd_momentum_reference(param, grad, state, lr, momentum=0.9):
 
 def _momentum_cases(rng):
     return _trajectory_cases(rng, sgd_momentum_reference, [
-        ((3, 2), np.float64, [0.1, 0.1, 0.05, 0.05], {}),
+        ((3, 2), np.float64, [0.05, 0.05, 0.02, 0.02], {}),   # lr != 1 - momentum: v = lr g is not (1 - mu) g
         ((4,), np.float64, [0.2, 0.1, 0.1], {"momentum": 0.5}),
         ((2, 3), np.float32, [0.1, 0.1], {}),
     ])
@@ -228,6 +228,9 @@ ADAM = Exercise(
     references=("mlp_lib.optim:adam", "mlp_lib.optim:adamw", "mlp_lib.checks.lesson06:adam_reference"),
     errstate=DIVISION_RAISES,
     mistakes=[
+        Mistake("t is not increased from step to step: each call uses t = (the stored t) + 1 and stores that "
+                "new t in the state, so the bias correction fades as the steps go on.",
+                _adam_with(t_of=lambda t_old: max(t_old, 1), t_stored=lambda t: t)),
         Mistake(ADAM_T_FROM_0, _adam_with(t_of=lambda t_old: t_old, t_stored=lambda t: t + 1)),
         Mistake(ADAM_T_FROM_0, _adam_with(t_of=lambda t_old: t_old)),
         Mistake(ADAM_T_FROM_0, _adam_python_division_t0),
@@ -244,9 +247,6 @@ ADAM = Exercise(
         Mistake("the bias correction is applied one step late: t counts from 1 at the first step (t = 1 gives "
                 "m_hat = g exactly), here the correction uses t + 1.",
                 _adam_with(t_of=lambda t_old: t_old + 2, t_stored=lambda t: t - 1)),
-        Mistake("t is not increased from step to step: store the new t in the state, so that the next call "
-                "continues with t + 1.",
-                _adam_with(t_of=lambda t_old: max(t_old, 1), t_stored=lambda t: t)),
         Mistake("eps is inside the square root: the step divides by sqrt(v_hat) + eps, with eps added after "
                 "the root (as in PyTorch).",
                 _adam_with(denominator=lambda vh, eps: np.sqrt(vh + eps))),
