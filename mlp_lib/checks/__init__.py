@@ -40,9 +40,30 @@ Adding an exercise (in ``mlp_lib/checks/lessonNN.py``)
    learner's output (or error) matches it, its hint is shown. Hints describe the mistake in
    words and maths, never in code.
    An exercise scored by a metric (e.g. accuracy on hidden data) gives ``score=(case,
-   value) -> (fraction, message)`` instead of ``reference``; the grader's cases keep the
-   hidden labels in ``Case.private``, which the learner's function never receives. Set
-   ``time_budget`` (seconds) for slow exercises such as training.
+   value) -> (fraction, message)`` instead of ``reference``; the hidden labels stay in
+   ``Case.private``, which the learner's function never receives (the grader sends only
+   ``args`` into the learner's kernel). ``grading_cases`` (rng -> cases) gives the grader
+   other data than the instant check, e.g. a held-out split. Set ``time_budget`` (seconds)
+   for slow exercises such as training. For instance::
+
+       def _split(rng):       # what the instant check uses
+           X_tr, X_val, y_tr, y_val = ...
+           return [Case((X_tr, y_tr, X_val), "digits, validation split", private=y_val)]
+
+       def _held_out(rng):    # what the grader uses: data the notebook never receives
+           ...
+           return [Case((X_train, y_train, X_test), "digits, held-out test split", private=y_test)]
+
+       def _accuracy(case, labels):   # full points at >= 97 %, partial credit down to 90 %
+           acc = float(np.mean(np.asarray(labels) == case.private))
+           return min(1.0, max(0.0, (acc - 0.90) / 0.07)), f"test accuracy {acc:.1%}"
+
+       TRAIN_AND_PREDICT = Exercise(name="train_and_predict", points=10, make_cases=_split,
+                                    grading_cases=_held_out, score=_accuracy, time_budget=120,
+                                    references=("mlp_lib.train:train",))
+
+   A score function must check the returned value's type and shape itself and return
+   (0.0, a message saying what was expected) when it is wrong.
 3. A check: ``check_affine_backward = make_check(AFFINE_BACKWARD)``.
 4. List it in the module's ``EXERCISES`` (in notebook order), next to
    ``EXERCISE_SET = "03_backpropagation"``. Lesson modules are found automatically.

@@ -63,6 +63,8 @@ class Exercise:
         calling it scores zero;
     time_budget: seconds for all the calls of one check;
     seed: the seed of the instant check's cases (the grader uses its own);
+    grading_cases: optional rng -> list of Case used by the grader instead of make_cases
+        (e.g. a held-out split whose labels stay in ``Case.private``);
     result: how messages name a single returned value, e.g. "the new params";
     errstate: optional ``np.errstate`` settings for every call of the learner's function
         (and of the mistakes), e.g. {"over": "raise"}: a function that overflows then fails;
@@ -81,6 +83,7 @@ class Exercise:
     extra: Optional[Callable] = None
     seed: int = 0
     result: str = "the result"
+    grading_cases: Optional[Callable] = None
     errstate: Optional[dict] = None
 
     @property

@@ -49,7 +49,7 @@ def main(argv=None):
                         help="the exercise set every notebook must be, e.g. 03_backpropagation "
                              "(default: each notebook's own)")
     parser.add_argument("--jobs", "-j", type=int, default=1, help="submissions graded in parallel (default 1)")
-    parser.add_argument("--cell-timeout", type=float, default=60, help="seconds per notebook cell (default 60)")
+    parser.add_argument("--cell-timeout", type=float, default=120, help="seconds per notebook cell (default 120)")
     parser.add_argument("--exercise-timeout", type=float, default=None,
                         help="cap on each exercise's time budget in seconds (default: the exercise's own)")
     parser.add_argument("--seed", type=int, default=GRADER_SEED, help="seed of the grader's own test inputs")

@@ -196,7 +196,7 @@ class _Grading:
         self.session.close()
 
 
-def grade_notebook(path, learner=None, expected_set=None, cell_timeout=60, seed=GRADER_SEED,
+def grade_notebook(path, learner=None, expected_set=None, cell_timeout=120, seed=GRADER_SEED,
                    exercise_timeout=None, kernel_name="python3"):
     """Grade one notebook. -> Report (never raises for a learner's mistake).
 
@@ -224,7 +224,8 @@ def grade_notebook(path, learner=None, expected_set=None, cell_timeout=60, seed=
     try:
         grading.run_notebook()
         for number, exercise in enumerate(exercises):
-            cases = exercise.make_cases(np.random.default_rng([seed, number]))
+            make_cases = exercise.grading_cases or exercise.make_cases
+            cases = make_cases(np.random.default_rng([seed, number]))
             if exercise_timeout is not None:
                 exercise = dataclasses.replace(exercise, time_budget=min(exercise.time_budget, exercise_timeout))
             collected = grading.collect(exercise, cases)
