@@ -39,7 +39,8 @@ def optimizer_race(surface="bowl", optimizers=None, steps=100):
                                      continuous_update=False)}
     for name, (_, _, lr) in entries.items():
         controls[f"lr_{name}"] = W.FloatLogSlider(value=lr, base=10, min=-4, max=1, step=0.1, readout_format=".3g",
-                                                  description=f"lr {name}", continuous_update=False)
+                                                  description=f"lr {name}", continuous_update=False,
+                                                  style={"description_width": "100px"})
     state = {}
     live = LiveFigure(6.4, 4.2)
     fig, (ax,) = live.fig, live.axes
