@@ -64,9 +64,17 @@ def _pts(x):
 
 
 def summary_table(reports):
-    """A plain-text table: one line per submission, the points of each exercise and the total."""
+    """Plain-text tables, one per exercise set: a line per submission with the points of
+    each exercise and the total."""
     if not reports:
         return "nothing graded"
+    by_set = {}
+    for report in reports:
+        by_set.setdefault(report.exercise_set, []).append(report)
+    return "\n\n".join(_set_table(name, group) for name, group in by_set.items())
+
+
+def _set_table(set_name, reports):
     exercises = []
     for report in reports:
         for row in report.rows:
@@ -75,7 +83,7 @@ def summary_table(reports):
     names = [_short(e) for e in exercises]
     width = max([len("learner")] + [len(r.learner) for r in reports])
     header = f"{'learner':<{width}}  " + "  ".join(f"{n:>{max(len(n), 5)}}" for n in names) + "   total"
-    lines = [header, "-" * len(header)]
+    lines = [f"{set_name}:", header, "-" * len(header)]
     for report in reports:
         points = {row.exercise: row for row in report.rows}
         cells = []
