@@ -12,6 +12,8 @@ import time
 import ipywidgets as W
 from matplotlib.figure import Figure
 
+from ..validation import check_positive
+
 DPI = 72
 
 
@@ -81,26 +83,32 @@ def check_choice(value, choices, name):
 class Progress:
     """An ``on_epoch`` callback for ``train`` that shows a progress bar with the loss.
 
-    epochs: the number of epochs ``train`` will run; then: another on_epoch callback to call
-    after updating the bar (its return value is passed on, so it can still stop training).
+    epochs: the number of epochs ``train`` will run; then: another on_epoch callback, called
+    every epoch (its return value is passed on, so it can still stop training).
     The bar is displayed when created inside a notebook; ``bar`` and ``label`` are its widgets.
     """
 
     def __init__(self, epochs, description="training", then=None):
+        check_positive(epochs, "epochs", integer=True)
         self.bar = W.IntProgress(value=0, min=0, max=int(epochs), description=description)
         self.label = W.Label("")
         self.ui = W.HBox([self.bar, self.label])
         self.then = then
-        self.start = time.perf_counter()
+        self.start = self._shown = time.perf_counter()
         _display_in_notebook(self.ui)
 
     def __call__(self, epoch, history):
-        self.bar.value = epoch + 1
-        elapsed = time.perf_counter() - self.start
-        self.label.value = f"epoch {epoch + 1}/{self.bar.max}  {loss_text(history.loss[-1], 'loss')}  {elapsed:.1f} s"
-        if epoch + 1 >= self.bar.max:
-            self.bar.bar_style = "success"
-        return self.then(epoch, history) if self.then is not None else None
+        stop = self.then(epoch, history) if self.then is not None else None
+        now = time.perf_counter()
+        # at most ten redraws a second (each is a message to the browser), and always the last one
+        if stop or epoch + 1 >= self.bar.max or now - self._shown >= 0.1:
+            self._shown = now
+            self.bar.value = epoch + 1
+            self.label.value = (f"epoch {epoch + 1}/{self.bar.max}  {loss_text(history.loss[-1], 'loss')}  "
+                                f"{now - self.start:.1f} s")
+            if epoch + 1 >= self.bar.max:
+                self.bar.bar_style = "success"
+        return stop
 
     def _repr_mimebundle_(self, **kwargs):
         return self.ui._repr_mimebundle_(**kwargs)
