@@ -1,0 +1,401 @@
+"""Training speed of mlp_lib beside a hand-written NumPy loop and PyTorch eager, on the CPU.
+
+    .venv/bin/python benchmarks/bench_training.py [--reps 7] [--course] [--profile]
+
+Three workloads, each trained in float32 on the same data, from the same initial weights,
+visiting the same mini-batches in the same order:
+
+  W1  digits-sized  64-128-10 ReLU, softmax cross-entropy, batch 64, 20 epochs on 1,437 samples
+  W2  784-256-256-10 ReLU, softmax cross-entropy, batch 128, 2 epochs on 10,000 random samples
+  W3  XOR           2-4-1 sigmoid, binary cross-entropy, full batch, 10,000 steps
+
+Each is trained through ``mlp_lib.train`` (the public API), through a minimal hand-written
+NumPy loop of the same maths, and through PyTorch eager (nn.Linear, torch.optim.SGD) when
+torch is installed. The script prints the median (and best) wall time of several
+repetitions after a warm-up, the ratios mlp_lib / hand-written and PyTorch / mlp_lib, the
+final losses and how far the three sets of final weights are apart (they should agree to
+float32 rounding, which shows that the three loops do the same work), and for W2 the FLOP
+rate achieved as a fraction of this machine's float32 matrix-multiply rate, measured in the
+same run. ``--profile`` adds cProfile's top entries for mlp_lib on every workload (by
+default they are shown only for a workload that misses its target). ``--course`` also
+executes every notebook in notebooks/ and solutions/ in a fresh kernel (copies in a
+temporary folder; nothing is written back) and prints the time of each.
+
+This is a benchmark, not a test: nothing here fails; read the numbers.
+"""
+import argparse
+import cProfile
+import importlib.util
+import io
+import os
+import pathlib
+import platform
+import pstats
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+import mlp_lib
+from mlp_lib.data import load_digits
+from mlp_lib.model import MLP
+from mlp_lib.train import train
+
+try:
+    import torch
+except ImportError:  # PyTorch is optional
+    torch = None
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+DTYPE = np.float32
+
+# name, layer sizes, activation, loss, batch size, epochs, learning rate
+WORKLOADS = {
+    "W1": dict(title="digits 64-128-10, batch 64, 20 epochs", sizes=[64, 128, 10], activation="relu",
+               loss="softmax_cross_entropy", batch_size=64, epochs=20, lr=0.05),
+    "W2": dict(title="784-256-256-10, batch 128, 2 epochs", sizes=[784, 256, 256, 10], activation="relu",
+               loss="softmax_cross_entropy", batch_size=128, epochs=2, lr=0.05),
+    "W3": dict(title="XOR 2-4-1 sigmoid, full batch, 10,000 steps", sizes=[2, 4, 1], activation="sigmoid",
+               loss="binary_cross_entropy", batch_size=4, epochs=10_000, lr=1.0),
+}
+# targets: mlp_lib / hand-written at most this, PyTorch / mlp_lib at least this
+MAX_OVERHEAD = 1.15
+MIN_TORCH_RATIO = {"W1": 3.0, "W2": 1.0, "W3": 3.0}
+MIN_MATMUL_FRACTION = 0.70
+SEED = 0
+
+
+# -- data ---------------------------------------------------------------------------------
+def make_data(name):
+    """X: (N, D) float32 and y: (N,) labels for a workload (the same for all three loops)."""
+    if name == "W1":
+        X, y = load_digits()
+        X, y = X[:1437] / 16.0, y[:1437]          # the 80 % training part of the 1,797 digits
+    elif name == "W2":
+        rng = np.random.default_rng(SEED)
+        X, y = rng.standard_normal((10_000, 784)), rng.integers(0, 10, 10_000)
+    else:
+        X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+        y = np.array([0, 1, 1, 0])
+    return np.ascontiguousarray(X, dtype=DTYPE), y.astype(np.intp)
+
+
+def batch_orders(N, batch_size, epochs):
+    """The index of every mini-batch, in the order mlp_lib.train visits them (seed SEED)."""
+    if batch_size >= N:                         # full batch: no shuffling
+        return [[np.arange(N)]] * epochs
+    rng = np.random.default_rng(SEED)
+    orders = []
+    for _ in range(epochs):
+        order = rng.permutation(N)
+        orders.append([order[s:s + batch_size] for s in range(0, N, batch_size)])
+    return orders
+
+
+# -- the three loops ------------------------------------------------------------------------
+def run_mlp_lib(w, X, y, init_params):
+    model = MLP(w["sizes"], activation=w["activation"], loss=w["loss"], seed=SEED, dtype=DTYPE)
+    model.params = {k: v.copy() for k, v in init_params.items()}
+    start = time.perf_counter()
+    history = train(model, X, y, epochs=w["epochs"], lr=w["lr"], batch_size=w["batch_size"], seed=SEED)
+    elapsed = time.perf_counter() - start
+    return elapsed, history.step_loss[-1], model.params
+
+
+def run_numpy(w, X, y, init_params):
+    """The same training written directly in NumPy, as one would without a library."""
+    W1, b1, W2, b2 = (init_params[k].copy() for k in ("W1", "b1", "W2", "b2"))
+    W3, b3 = (init_params[k].copy() for k in ("W3", "b3")) if "W3" in init_params else (None, None)
+    lr = DTYPE(w["lr"])
+    orders = batch_orders(len(X), w["batch_size"], w["epochs"])
+    step_loss = []
+    start = time.perf_counter()
+    if w["loss"] == "binary_cross_entropy":       # W3: one sigmoid hidden layer, full batch
+        t = y[:, None].astype(DTYPE)
+        N = len(X)
+        for _ in range(w["epochs"]):
+            z1 = X @ W1 + b1
+            a1 = 1 / (1 + np.exp(-z1))
+            z2 = a1 @ W2 + b2
+            step_loss.append(float(np.mean(np.logaddexp(0, z2) - z2 * t)))
+            dz2 = (1 / (1 + np.exp(-z2)) - t) / N
+            dW2, db2 = a1.T @ dz2, dz2.sum(axis=0)
+            dz1 = (dz2 @ W2.T) * a1 * (1 - a1)
+            dW1, db1 = X.T @ dz1, dz1.sum(axis=0)
+            W1 -= lr * dW1
+            b1 -= lr * db1
+            W2 -= lr * dW2
+            b2 -= lr * db2
+    else:                                        # W1, W2: ReLU hidden layers, softmax cross-entropy
+        Ws = [W for W in (W1, W2, W3) if W is not None]
+        bs = [b for b in (b1, b2, b3) if b is not None]
+        L = len(Ws)
+        for epoch in orders:
+            for idx in epoch:
+                Xb, yb = X[idx], y[idx]
+                n = len(idx)
+                rows = np.arange(n)
+                a = [Xb]
+                for l in range(L - 1):
+                    a.append(np.maximum(a[-1] @ Ws[l] + bs[l], 0))
+                z = a[-1] @ Ws[-1] + bs[-1]
+                z -= z.max(axis=1, keepdims=True)
+                e = np.exp(z)
+                s = e.sum(axis=1, keepdims=True)
+                step_loss.append(float(np.mean(np.log(s[:, 0]) - z[rows, yb])))
+                dz = e / s
+                dz[rows, yb] -= 1
+                dz /= n
+                for l in range(L - 1, -1, -1):
+                    dW, db = a[l].T @ dz, dz.sum(axis=0)
+                    if l > 0:
+                        dz = (dz @ Ws[l].T) * (a[l] > 0)
+                    Ws[l] -= lr * dW
+                    bs[l] -= lr * db
+        W1, W2, W3 = (Ws + [None])[:3]
+        b1, b2, b3 = (bs + [None])[:3]
+    elapsed = time.perf_counter() - start
+    final = {"W1": W1, "b1": b1, "W2": W2, "b2": b2}
+    if W3 is not None:
+        final.update(W3=W3, b3=b3)
+    return elapsed, step_loss[-1], final
+
+
+def run_torch(w, X, y, init_params):
+    nn = torch.nn
+    sizes = w["sizes"]
+    layers = []
+    for l in range(len(sizes) - 1):
+        linear = nn.Linear(sizes[l], sizes[l + 1])
+        with torch.no_grad():                       # torch stores W as (out, in): copy ours transposed
+            linear.weight.copy_(torch.from_numpy(init_params[f"W{l + 1}"].T.copy()))
+            linear.bias.copy_(torch.from_numpy(init_params[f"b{l + 1}"]))
+        layers.append(linear)
+        if l < len(sizes) - 2:
+            layers.append(nn.ReLU() if w["activation"] == "relu" else nn.Sigmoid())
+    net = nn.Sequential(*layers)
+    if w["loss"] == "binary_cross_entropy":
+        criterion, yt = nn.BCEWithLogitsLoss(), torch.from_numpy(y[:, None].astype(DTYPE))
+    else:
+        criterion, yt = nn.CrossEntropyLoss(), torch.from_numpy(y)
+    Xt = torch.from_numpy(X)
+    optimizer = torch.optim.SGD(net.parameters(), lr=w["lr"])
+    orders = [[torch.from_numpy(idx) for idx in epoch] for epoch in batch_orders(len(X), w["batch_size"], w["epochs"])]
+    full_batch = w["batch_size"] >= len(X)
+    step_loss = []
+    start = time.perf_counter()
+    for epoch in orders:
+        for idx in epoch:
+            Xb, yb = (Xt, yt) if full_batch else (Xt[idx], yt[idx])
+            optimizer.zero_grad()
+            loss = criterion(net(Xb), yb)
+            loss.backward()
+            optimizer.step()
+            step_loss.append(loss.item())
+    elapsed = time.perf_counter() - start
+    final = {}
+    linears = [m for m in net if isinstance(m, nn.Linear)]
+    for l, linear in enumerate(linears, start=1):
+        final[f"W{l}"] = linear.weight.detach().numpy().T
+        final[f"b{l}"] = linear.bias.detach().numpy()
+    return elapsed, step_loss[-1], final
+
+
+# -- measurement -------------------------------------------------------------------------
+def matmul_rate(reps, n=1024):
+    """This machine's float32 matrix-multiply rate in FLOP/s (median over reps, n x n x n)."""
+    rng = np.random.default_rng(1)
+    A, B = rng.standard_normal((n, n), dtype=DTYPE), rng.standard_normal((n, n), dtype=DTYPE)
+    A @ B
+    times = []
+    for _ in range(max(reps, 5)):
+        start = time.perf_counter()
+        A @ B
+        times.append(time.perf_counter() - start)
+    return 2 * n ** 3 / statistics.median(times)
+
+
+def shaped_matmul_rate(reps, N=128, D=784, M=256):
+    """The float32 rate of a W2-shaped product (N, D) @ (D, M), for context."""
+    rng = np.random.default_rng(2)
+    A, B = rng.standard_normal((N, D), dtype=DTYPE), rng.standard_normal((D, M), dtype=DTYPE)
+    inner = 200
+    times = []
+    for _ in range(max(reps, 5)):
+        start = time.perf_counter()
+        for _ in range(inner):
+            A @ B
+        times.append((time.perf_counter() - start) / inner)
+    return 2 * N * D * M / statistics.median(times)
+
+
+def training_flops(w, N):
+    """Matrix-multiply FLOPs of one training run: forward X @ W, backward X.T @ dout for
+    every layer and dout @ W.T for every layer but the first (the data needs no gradient)."""
+    pairs = list(zip(w["sizes"][:-1], w["sizes"][1:]))
+    per_sample = sum(2 * D * M for D, M in pairs) * 3 - 2 * pairs[0][0] * pairs[0][1]
+    return per_sample * N * w["epochs"]
+
+
+def max_diff(a, b):
+    return max(float(np.max(np.abs(a[k] - b[k]))) for k in a)
+
+
+def profile_mlp_lib(w, X, y, init_params, top=14):
+    profiler = cProfile.Profile()
+    profiler.enable()
+    run_mlp_lib(w, X, y, init_params)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
+    lines = [line for line in out.getvalue().splitlines() if line.strip()]
+    start = next(i for i, line in enumerate(lines) if "ncalls" in line)
+    return "\n".join([lines[start - 1]] + lines[start:])
+
+
+def environment_report():
+    lines = [f"python {platform.python_version()}, numpy {np.__version__}, "
+             f"torch {torch.__version__ if torch else 'not installed'}, machine {platform.machine()}, "
+             f"{os.cpu_count()} cpus, 1-min load average {os.getloadavg()[0]:.1f}"]
+    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        lines.append(f"  {var}={os.environ.get(var, '(unset)')}")
+    try:
+        from threadpoolctl import threadpool_info
+        for pool in threadpool_info():
+            lines.append(f"  threadpool: {pool.get('internal_api')} {pool.get('version')} "
+                         f"{pool.get('architecture', '')} threads={pool.get('num_threads')} "
+                         f"({pathlib.Path(pool.get('filepath', '')).name})")
+    except ImportError:
+        lines.append("  threadpoolctl not installed")
+    return "\n".join(lines)
+
+
+def numpy_threads():
+    try:
+        from threadpoolctl import threadpool_info
+        return max(p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas")
+    except (ImportError, ValueError):
+        return os.cpu_count()
+
+
+def bench(args):
+    print(environment_report())
+    threads = numpy_threads()
+    if torch is not None:
+        torch.set_num_threads(threads)
+        print(f"threads: numpy (BLAS) {threads}, torch {torch.get_num_threads()}")
+    rate = matmul_rate(args.reps)
+    shaped = shaped_matmul_rate(args.reps)
+    print(f"float32 matmul rate: {rate / 1e9:.1f} GFLOP/s (1024^3); "
+          f"{shaped / 1e9:.1f} GFLOP/s at W2's (128, 784) @ (784, 256)")
+    runners = {"mlp_lib": run_mlp_lib, "numpy": run_numpy}
+    if torch is not None:
+        runners["torch"] = run_torch
+    results, misses = {}, []
+    for name in args.workloads:
+        w = WORKLOADS[name]
+        X, y = make_data(name)
+        init_params = {k: v.copy() for k, v in
+                       MLP(w["sizes"], activation=w["activation"], loss=w["loss"], seed=SEED, dtype=DTYPE).params.items()}
+        times = {k: [] for k in runners}
+        finals = {}
+        for rep in range(args.reps + 1):          # rep 0 is the warm-up; loops interleave
+            for impl, run in runners.items():
+                elapsed, loss, params = run(w, X, y, init_params)
+                if rep:
+                    times[impl].append(elapsed)
+                finals[impl] = (loss, params)
+        med = {k: statistics.median(v) for k, v in times.items()}
+        results[name] = med
+        print(f"\n{name}: {w['title']} ({len(X)} samples, {args.reps} reps after a warm-up)")
+        for impl in runners:
+            print(f"  {impl:8s} median {med[impl] * 1e3:9.1f} ms   best {min(times[impl]) * 1e3:9.1f} ms"
+                  f"   final loss {finals[impl][0]:.4f}")
+        print(f"  final weights: max |mlp_lib - numpy| = {max_diff(finals['mlp_lib'][1], finals['numpy'][1]):.1e}"
+              + (f", max |mlp_lib - torch| = {max_diff(finals['mlp_lib'][1], finals['torch'][1]):.1e}"
+                 if torch is not None else ""))
+        overhead = med["mlp_lib"] / med["numpy"]
+        ok = overhead <= MAX_OVERHEAD
+        line = f"  mlp_lib / numpy  = {overhead:5.2f}  (target <= {MAX_OVERHEAD:.2f}: {'met' if ok else 'MISSED'})"
+        if torch is not None:
+            ratio = med["torch"] / med["mlp_lib"]
+            ok_t = ratio >= MIN_TORCH_RATIO[name]
+            ok = ok and ok_t
+            line += (f"\n  torch / mlp_lib  = {ratio:5.2f}  (target >= {MIN_TORCH_RATIO[name]:.1f}: "
+                     f"{'met' if ok_t else 'MISSED'})")
+        print(line)
+        if name == "W2":
+            flops = training_flops(w, len(X))
+            for impl in runners:
+                achieved = flops / med[impl]
+                print(f"  {impl:8s} {achieved / 1e9:6.1f} GFLOP/s = {achieved / rate:4.0%} of the matmul rate"
+                      + (f" (target >= {MIN_MATMUL_FRACTION:.0%}: "
+                         f"{'met' if achieved / rate >= MIN_MATMUL_FRACTION else 'MISSED'})"
+                         if impl == "mlp_lib" else ""))
+            ok = ok and flops / med["mlp_lib"] / rate >= MIN_MATMUL_FRACTION
+        if not ok:
+            misses.append(name)
+        if args.profile or not ok:
+            print(f"  cProfile of mlp_lib.train on {name} (top entries by own time):")
+            print("    " + profile_mlp_lib(w, X, y, init_params).replace("\n", "\n    "))
+    return results, misses
+
+
+# -- the whole course -----------------------------------------------------------------------
+def time_course(timeout=600):
+    """Execute every notebook of notebooks/ and solutions/ in a fresh kernel, on copies."""
+    spec = importlib.util.spec_from_file_location("execute_notebooks", ROOT / "tools" / "execute_notebooks.py")
+    executor = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(executor)
+    total, count = 0.0, 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for folder in ("notebooks", "solutions"):
+            source = ROOT / folder
+            if not source.is_dir():
+                continue
+            copy = pathlib.Path(tmp) / folder            # the folder's other files come along
+            shutil.copytree(source, copy, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+            for path in sorted(copy.glob("*.ipynb")):
+                start = time.perf_counter()
+                try:
+                    executor.execute(path, timeout)
+                    status = ""
+                except Exception as exc:  # a broken notebook is reported, the timing goes on
+                    status = f"  FAILED: {type(exc).__name__}"
+                elapsed = time.perf_counter() - start
+                total += elapsed
+                count += 1
+                print(f"  {elapsed:6.1f} s  {folder}/{path.name}{status}")
+    print(f"  {total:6.1f} s  the whole course ({count} notebooks; target < 120 s)")
+    return total
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=7, help="timed repetitions per loop (median reported)")
+    parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=list(WORKLOADS))
+    parser.add_argument("--profile", action="store_true", help="show cProfile's top entries for every workload")
+    parser.add_argument("--course", action="store_true", help="also time executing every notebook")
+    parser.add_argument("--threads", type=int, help="limit NumPy's BLAS (threadpoolctl) and torch to this many "
+                        "threads (default: as NumPy starts)")
+    parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if installed")
+    args = parser.parse_args(argv)
+    global torch
+    if args.no_torch:
+        torch = None
+    print(f"mlp_lib {getattr(mlp_lib, '__version__', '')} training benchmark, float32")
+    if args.threads:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(args.threads)
+    results, misses = bench(args)
+    if args.course:
+        print("\nexecuting the course (fresh kernel per notebook, copies in a temporary folder):")
+        time_course()
+    print("\ntargets missed: " + (", ".join(misses) if misses else "none"))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
