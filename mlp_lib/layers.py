@@ -16,14 +16,16 @@ def affine_forward(X, W, b):
     return X @ W + b, (X, W)
 
 
-def affine_backward(dout, cache):
+def affine_backward(dout, cache, input_grad=True):
     """Gradients of the affine layer.
 
     dout: (N, M) upstream gradient dL/dz; cache from affine_forward
     -> dX: (N, D) = dout @ W.T, dW: (D, M) = X.T @ dout, db: (M,) = dout summed over the batch.
+    input_grad=False skips dX (returned as None): the network's input needs no gradient.
     """
     X, W = cache
-    return dout @ W.T, X.T @ dout, dout.sum(axis=0)
+    dX = dout @ W.T if input_grad else None
+    return dX, X.T @ dout, dout.sum(axis=0)
 
 
 def activation_forward(z, activation):

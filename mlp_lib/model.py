@@ -120,7 +120,10 @@ class MLP:
                 dout = activation_backward(dropout_backward(dout, drop_cache), act_cache)
                 if bn_cache is not None:
                     dout, grads[f"gamma{l}"], grads[f"beta{l}"] = batchnorm_backward(dout, bn_cache)
-            dout, grads[f"W{l}"], db = backward(dout, affine_cache)
+            if l == 1 and backward is affine_backward:    # the data X needs no gradient: skip dout @ W1.T
+                dout, grads["W1"], db = affine_backward(dout, affine_cache, input_grad=False)
+            else:
+                dout, grads[f"W{l}"], db = backward(dout, affine_cache)
             if f"b{l}" in self.params:
                 grads[f"b{l}"] = db
         return grads
