@@ -1,0 +1,419 @@
+"""The checks of lesson 7 (mini-batches, dropout, L2, batch norm): right answers written in
+several ways pass, and typical mistakes fail with the explanation that names them."""
+import numpy as np
+import pytest
+
+from mlp_lib.checks import exercise_sets
+from mlp_lib.checks.lesson07 import (add_l2_reference, batchnorm_backward_reference, batchnorm_forward_reference,
+                                     check_add_l2, check_batchnorm_backward, check_batchnorm_forward,
+                                     check_dropout_backward, check_dropout_forward, check_minibatches,
+                                     dropout_forward_reference)
+from mlp_lib.gradcheck import numerical_gradient_array, rel_error
+
+
+def stub(*args, **kwargs):
+    raise NotImplementedError()
+
+
+def test_the_set_is_registered_in_notebook_order():
+    names = [e.name for e in exercise_sets()["07_training_in_practice"]]
+    assert names == ["minibatches", "dropout_forward", "dropout_backward", "add_l2", "batchnorm_forward",
+                     "batchnorm_backward"]
+
+
+@pytest.mark.parametrize("check", [check_minibatches, check_dropout_forward, check_dropout_backward, check_add_l2,
+                                   check_batchnorm_forward, check_batchnorm_backward])
+def test_every_check_says_a_stub_is_not_implemented(check):
+    result = check(stub)
+    assert result.status == "not_implemented" and not result.passed
+
+
+# -- references against facts worked out independently --------------------------------------
+
+def test_dropout_reference_by_hand():
+    X = np.array([[1.0, 2.0], [3.0, 4.0]])
+    u = np.array([[0.1, 0.9], [0.6, 0.2]])
+    out, mask = dropout_forward_reference(X, 0.5, u)          # drop where u < 0.5, keep x 2
+    np.testing.assert_array_equal(out, [[0.0, 4.0], [6.0, 0.0]])
+    np.testing.assert_array_equal(mask, [[0.0, 2.0], [2.0, 0.0]])
+    out, mask = dropout_forward_reference(X, 0.5, u, train=False)
+    np.testing.assert_array_equal(out, X)
+    np.testing.assert_array_equal(mask, np.ones_like(X))
+
+
+def test_l2_reference_by_hand():
+    params = {"W1": np.array([[1.0, 2.0]]), "b1": np.array([5.0, 5.0])}
+    grads = {"W1": np.array([[0.5, 0.5]]), "b1": np.array([1.0, 1.0])}
+    loss, new = add_l2_reference(1.0, grads, params, 0.1)
+    assert loss == pytest.approx(1.0 + 0.05 * 5.0)            # lam/2 * (1 + 4), biases excluded
+    np.testing.assert_allclose(new["W1"], [[0.6, 0.7]])
+    np.testing.assert_array_equal(new["b1"], [1.0, 1.0])
+
+
+def test_batchnorm_references_against_definition_and_numerical_gradient():
+    rng = np.random.default_rng(3)
+    X, gamma, beta = rng.standard_normal((7, 3)) * 3 + 2, rng.uniform(0.5, 2, 3), rng.standard_normal(3)
+    out, (x_hat, g, inv_std) = batchnorm_forward_reference(X, gamma, beta)
+    np.testing.assert_allclose(x_hat.mean(axis=0), 0, atol=1e-12)
+    np.testing.assert_allclose(out, gamma * (X - X.mean(0)) / np.sqrt(X.var(0) + 1e-5) + beta, rtol=1e-12)
+    dout = rng.standard_normal(X.shape)
+    dX, dgamma, dbeta = batchnorm_backward_reference(dout, (x_hat, g, inv_std))
+    f = lambda: batchnorm_forward_reference(X, gamma, beta)[0]
+    assert rel_error(dX, numerical_gradient_array(f, X, dout)) < 1e-7
+    assert rel_error(dgamma, numerical_gradient_array(f, gamma, dout)) < 1e-7
+    assert rel_error(dbeta, numerical_gradient_array(f, beta, dout)) < 1e-7
+
+
+# -- minibatches ------------------------------------------------------------------------------
+
+def batches_by_permutation(X, y, batch_size, seed):
+    order = np.random.default_rng(seed).permutation(len(X))
+    return [(X[order[i:i + batch_size]], y[order[i:i + batch_size]]) for i in range(0, len(X), batch_size)]
+
+
+def batches_by_shuffle_in_place(X, y, batch_size, seed):
+    idx = np.arange(len(X))
+    np.random.default_rng(seed).shuffle(idx)
+    return [(X[part], y[part]) for part in np.array_split(idx, range(batch_size, len(X), batch_size))]
+
+
+def batches_as_generator_listed(X, y, batch_size, seed):
+    def gen():
+        rng = np.random.default_rng(seed)
+        order = rng.choice(len(X), size=len(X), replace=False)
+        for start in range(0, len(X), batch_size):
+            yield X[order[start:start + batch_size]], y[order[start:start + batch_size]]
+    return list(gen())
+
+
+def batches_shuffled_together(X, y, batch_size, seed):
+    data = np.column_stack([X, y])
+    np.random.default_rng(seed).shuffle(data)            # rows shuffled in place: pairs stay together
+    return [(data[i:i + batch_size, :-1], data[i:i + batch_size, -1].astype(int))
+            for i in range(0, len(data), batch_size)]
+
+
+RIGHT_MINIBATCHES = {"permutation": batches_by_permutation, "shuffle in place": batches_by_shuffle_in_place,
+                     "choice without replacement": batches_as_generator_listed,
+                     "rows shuffled together": batches_shuffled_together}
+
+
+@pytest.mark.parametrize("fn", RIGHT_MINIBATCHES.values(), ids=RIGHT_MINIBATCHES.keys())
+def test_minibatches_accepts_right_answers(fn):
+    result = check_minibatches(fn)
+    assert result.passed, result.message
+
+
+def _with_replacement(X, y, batch_size, seed):
+    idx = np.random.default_rng(seed).integers(0, len(X), len(X))
+    return [(X[idx[i:i + batch_size]], y[idx[i:i + batch_size]]) for i in range(0, len(X), batch_size)]
+
+
+def _drops_last(X, y, batch_size, seed):
+    order = np.random.default_rng(seed).permutation(len(X))
+    return [(X[order[i:i + batch_size]], y[order[i:i + batch_size]])
+            for i in range(0, len(X) - batch_size + 1, batch_size)]
+
+
+def _two_shuffles(X, y, batch_size, seed):
+    rng = np.random.default_rng(seed)
+    ox, oy = rng.permutation(len(X)), rng.permutation(len(X))
+    return [(X[ox[i:i + batch_size]], y[oy[i:i + batch_size]]) for i in range(0, len(X), batch_size)]
+
+
+def _no_shuffle(X, y, batch_size, seed):
+    return [(X[i:i + batch_size], y[i:i + batch_size]) for i in range(0, len(X), batch_size)]
+
+
+def _generator(X, y, batch_size, seed):
+    order = np.random.default_rng(seed).permutation(len(X))
+    return ((X[order[i:i + batch_size]], y[order[i:i + batch_size]]) for i in range(0, len(X), batch_size))
+
+
+def _repeats_first_batch(X, y, batch_size, seed):
+    order = np.random.default_rng(seed).permutation(len(X))
+    return [(X[order[:batch_size]], y[order[:batch_size]]) for _ in range(0, len(X), batch_size)]
+
+
+WRONG_MINIBATCHES = {
+    "sampling with replacement": (_with_replacement, "sampling without replacement"),
+    "last partial batch dropped": (_drops_last, "last, smaller batch"),
+    "X and y shuffled differently": (_two_shuffles, "no longer paired"),
+    "not shuffled": (_no_shuffle, "original order"),
+    "a generator": (_generator, "return list(...)"),
+    "the same batch repeated": (_repeats_first_batch, "more than once"),
+}
+
+
+@pytest.mark.parametrize("fn, hint", WRONG_MINIBATCHES.values(), ids=WRONG_MINIBATCHES.keys())
+def test_minibatches_rejects_mistakes_with_their_hint(fn, hint):
+    result = check_minibatches(fn)
+    assert not result.passed
+    assert hint in result.message, result.message
+
+
+# -- dropout ----------------------------------------------------------------------------------
+
+def dropout_where(X, p, u, train=True):
+    if not train:
+        return X.copy(), np.ones_like(X)
+    mask = np.where(u < p, 0.0, 1.0 / (1.0 - p))
+    return X * mask, mask
+
+
+def dropout_in_place(X, p, u, train=True):
+    mask = np.ones_like(X)
+    if train:
+        mask[u < p] = 0
+        mask /= 1 - p
+        X *= mask                       # the check passes fresh copies
+    return X, mask
+
+
+def dropout_float32_kept(X, p, u, train=True):
+    if not train:
+        return X, np.ones(X.shape, dtype=X.dtype)
+    mask = (u >= p).astype(X.dtype) / X.dtype.type(1 - p)
+    return X * mask, mask
+
+
+RIGHT_DROPOUT = {"np.where": dropout_where, "in place": dropout_in_place, "dtype kept": dropout_float32_kept}
+
+
+@pytest.mark.parametrize("fn", RIGHT_DROPOUT.values(), ids=RIGHT_DROPOUT.keys())
+def test_dropout_forward_accepts_right_answers(fn):
+    result = check_dropout_forward(fn)
+    assert result.passed, result.message
+
+
+def _dropout(scale, keep=lambda u, p: u >= p, in_eval=None):
+    def fn(X, p, u, train=True):
+        if not train:
+            return in_eval(X, p, u) if in_eval else (X, np.ones_like(X))
+        mask = keep(u, p) * scale(p)
+        return X * mask, mask
+    return fn
+
+
+WRONG_DROPOUT = {
+    "not scaled": (_dropout(lambda p: 1.0), "not scaled by 1/(1-p)"),
+    "multiplied by 1-p": (_dropout(lambda p: 1 - p), "multiplied by (1-p) instead"),
+    "divided by p": (_dropout(lambda p: 1 / p), "divided by p, the drop probability"),
+    "keep rule reversed": (_dropout(lambda p: 1 / (1 - p), keep=lambda u, p: u < p), "keep rule is reversed"),
+    "drops in evaluation": (_dropout(lambda p: 1 / (1 - p), in_eval=lambda X, p, u: (X * (u >= p) / (1 - p),
+                                                                                      (u >= p) / (1 - p))),
+                            "still drops units in evaluation"),
+    "scaled in evaluation": (_dropout(lambda p: 1 / (1 - p), in_eval=lambda X, p, u: (X * (1 - p),
+                                                                                       np.full(X.shape, 1 - p))),
+                             "nothing is scaled"),
+}
+
+
+@pytest.mark.parametrize("fn, hint", WRONG_DROPOUT.values(), ids=WRONG_DROPOUT.keys())
+def test_dropout_forward_rejects_mistakes_with_their_hint(fn, hint):
+    result = check_dropout_forward(fn)
+    assert not result.passed
+    assert hint in result.message, result.message
+
+
+RIGHT_DROPOUT_BACKWARD = {
+    "product": lambda dout, mask: dout * mask,
+    "np.multiply in place": lambda dout, mask: np.multiply(dout, mask, out=dout),
+    "where": lambda dout, mask: np.where(mask == 0, 0.0, dout * mask),
+}
+
+
+@pytest.mark.parametrize("fn", RIGHT_DROPOUT_BACKWARD.values(), ids=RIGHT_DROPOUT_BACKWARD.keys())
+def test_dropout_backward_accepts_right_answers(fn):
+    result = check_dropout_backward(fn)
+    assert result.passed, result.message
+
+
+def _new_mask(dout, mask):
+    # the mask drawn again in the backward pass: the zeros land elsewhere
+    keep = np.random.default_rng(99).random(dout.shape) >= 0.5
+    return dout * keep / 0.5
+
+
+WRONG_DROPOUT_BACKWARD = {
+    "mask ignored": (lambda dout, mask: dout, "mask is not applied"),
+    "scale forgotten": (lambda dout, mask: dout * (mask > 0), "scale is missing"),
+    "summed over the batch": (lambda dout, mask: (dout * mask).sum(axis=0), "nothing is summed"),
+    "a new mask in backward": (_new_mask, "is wrong on the case"),
+}
+
+
+@pytest.mark.parametrize("fn, hint", WRONG_DROPOUT_BACKWARD.values(), ids=WRONG_DROPOUT_BACKWARD.keys())
+def test_dropout_backward_rejects_mistakes_with_their_hint(fn, hint):
+    result = check_dropout_backward(fn)
+    assert not result.passed
+    assert hint in result.message, result.message
+
+
+# -- add_l2 -----------------------------------------------------------------------------------
+
+def l2_in_place(loss, grads, params, lam):
+    for name in params:
+        if name[0] == "W":
+            loss += lam / 2 * np.vdot(params[name], params[name])
+            grads[name] += lam * params[name]
+    return loss, grads
+
+
+def l2_with_norm(loss, grads, params, lam):
+    weights = [k for k in params if k.startswith("W")]
+    penalty = 0.5 * lam * sum(np.linalg.norm(params[k]) ** 2 for k in weights)
+    return float(loss + penalty), {k: (g + lam * params[k] if k in weights else g) for k, g in grads.items()}
+
+
+RIGHT_L2 = {"in place": l2_in_place, "with np.linalg.norm": l2_with_norm}
+
+
+@pytest.mark.parametrize("fn", RIGHT_L2.values(), ids=RIGHT_L2.keys())
+def test_add_l2_accepts_right_answers(fn):
+    result = check_add_l2(fn)
+    assert result.passed, result.message
+
+
+def _l2(loss_term, grad_term, keys=lambda k: k.startswith("W")):
+    def fn(loss, grads, params, lam):
+        chosen = [k for k in params if keys(k)]
+        total = loss + sum(loss_term(params[k], lam) for k in chosen)
+        return total, {k: grads[k] + grad_term(params[k], lam) if k in chosen else grads[k] for k in grads}
+    return fn
+
+
+HALF = lambda W, lam: lam / 2 * np.sum(W * W)
+LAMW = lambda W, lam: lam * W
+
+WRONG_L2 = {
+    "biases regularized": (_l2(HALF, LAMW, keys=lambda k: True), "biases are regularized too"),
+    "no 1/2 in the loss": (_l2(lambda W, lam: lam * np.sum(W * W), LAMW), "factor 1/2 of the penalty is missing"),
+    "gradient 2 lam W": (_l2(HALF, lambda W, lam: 2 * lam * W), "twice too large"),
+    "gradient without lam": (_l2(HALF, lambda W, lam: W), "lacks the factor lam"),
+    "gradient missing": (_l2(HALF, lambda W, lam: 0 * W), "not added to dW"),
+    "loss term missing": (_l2(lambda W, lam: 0.0, LAMW), "not to the loss"),
+}
+
+
+@pytest.mark.parametrize("fn, hint", WRONG_L2.values(), ids=WRONG_L2.keys())
+def test_add_l2_rejects_mistakes_with_their_hint(fn, hint):
+    result = check_add_l2(fn)
+    assert not result.passed
+    assert hint in result.message, result.message
+
+
+# -- batch norm -------------------------------------------------------------------------------
+
+def bn_two_pass(X, gamma, beta, eps=1e-5):
+    N = X.shape[0]
+    mu = X.sum(axis=0) / N
+    centred = X - mu
+    var = (centred ** 2).sum(axis=0) / N
+    inv_std = 1 / np.sqrt(var + eps)
+    x_hat = centred * inv_std
+    return x_hat * gamma + beta, (x_hat, gamma, inv_std)
+
+
+def bn_keepdims(X, gamma, beta, eps=1e-5):
+    mu = np.mean(X, axis=0, keepdims=True)
+    std = np.sqrt(np.mean((X - mu) ** 2, axis=0, keepdims=True) + eps)
+    x_hat = (X - mu) / std
+    return gamma * x_hat + beta, (x_hat, gamma, (1 / std).ravel())
+
+
+RIGHT_BN_FORWARD = {"two passes": bn_two_pass, "keepdims": bn_keepdims}
+
+
+@pytest.mark.parametrize("fn", RIGHT_BN_FORWARD.values(), ids=RIGHT_BN_FORWARD.keys())
+def test_batchnorm_forward_accepts_right_answers(fn):
+    result = check_batchnorm_forward(fn)
+    assert result.passed, result.message
+
+
+def _bn(var=lambda X: X.var(axis=0), std=lambda v, eps: np.sqrt(v + eps), axis=0, affine=lambda xh, g, b: g * xh + b):
+    def fn(X, gamma, beta, eps=1e-5):
+        mu = X.mean(axis=axis, keepdims=True)
+        v = var(X) if axis == 0 else X.var(axis=1, keepdims=True)
+        inv_std = 1 / std(v, eps)
+        x_hat = (X - mu) * inv_std
+        return affine(x_hat, gamma, beta), (x_hat, gamma, np.ravel(inv_std))
+    return fn
+
+
+WRONG_BN_FORWARD = {
+    "over the features": (_bn(axis=1), "over the features (axis 1)"),
+    "unbiased variance": (_bn(var=lambda X: X.var(axis=0, ddof=1)), "unbiased one"),
+    "eps outside the root": (_bn(std=lambda v, eps: np.sqrt(v) + eps), "inside the square root"),
+    "gamma and beta swapped": (_bn(affine=lambda xh, g, b: b * xh + g), "swapped"),
+    "no scale and shift": (_bn(affine=lambda xh, g, b: xh), "are not applied"),
+    "divided by the variance": (_bn(std=lambda v, eps: v + eps), "instead of by the standard deviation"),
+}
+
+
+@pytest.mark.parametrize("fn, hint", WRONG_BN_FORWARD.values(), ids=WRONG_BN_FORWARD.keys())
+def test_batchnorm_forward_rejects_mistakes_with_their_hint(fn, hint):
+    result = check_batchnorm_forward(fn)
+    assert not result.passed
+    assert hint in result.message, result.message
+
+
+def bn_backward_step_by_step(dout, cache):
+    """The long way round: through the mean and the variance explicitly (as in CS231n)."""
+    x_hat, gamma, inv_std = cache
+    N = dout.shape[0]
+    dx_hat = dout * gamma
+    std = 1 / inv_std
+    xmu = x_hat * std
+    dvar = np.sum(dx_hat * xmu, axis=0) * -0.5 * inv_std ** 3
+    dmu = np.sum(-dx_hat * inv_std, axis=0) + dvar * np.mean(-2 * xmu, axis=0)
+    dX = dx_hat * inv_std + dvar * 2 * xmu / N + dmu / N
+    return dX, np.sum(dout * x_hat, axis=0), np.sum(dout, axis=0)
+
+
+def bn_backward_compact(dout, cache):
+    x_hat, gamma, inv_std = cache
+    N = len(dout)
+    dx_hat = dout * gamma
+    dX = inv_std / N * (N * dx_hat - dx_hat.sum(0) - x_hat * (dx_hat * x_hat).sum(0))
+    return dX, (dout * x_hat).sum(0), dout.sum(0)
+
+
+RIGHT_BN_BACKWARD = {"step by step": bn_backward_step_by_step, "compact": bn_backward_compact}
+
+
+@pytest.mark.parametrize("fn", RIGHT_BN_BACKWARD.values(), ids=RIGHT_BN_BACKWARD.keys())
+def test_batchnorm_backward_accepts_right_answers(fn):
+    result = check_batchnorm_backward(fn)
+    assert result.passed, result.message
+    assert "numerical gradient check passed" in result.message
+
+
+def _bn_back(dX=None, dgamma=None, dbeta=None):
+    def fn(dout, cache):
+        x_hat, gamma, inv_std = cache
+        right = bn_backward_compact(dout, cache)
+        dxh = dout * gamma
+        return tuple(f(dout, dxh, x_hat, inv_std) if f else r for f, r in zip((dX, dgamma, dbeta), right))
+    return fn
+
+
+WRONG_BN_BACKWARD = {
+    "mean and variance treated as constants": (_bn_back(dX=lambda d, dxh, xh, s: dxh * s),
+                                               "ignores that the batch mean and variance depend on X"),
+    "variance path missing": (_bn_back(dX=lambda d, dxh, xh, s: s * (dxh - dxh.mean(0))),
+                              "but not the one through the variance"),
+    "mean path missing": (_bn_back(dX=lambda d, dxh, xh, s: s * (dxh - xh * (dxh * xh).mean(0))),
+                          "but not the one through the mean"),
+    "gamma forgotten": (_bn_back(dX=lambda d, dxh, xh, s: s * (d - d.mean(0) - xh * (d * xh).mean(0))),
+                        "gamma is missing in dX"),
+    "dgamma without x_hat": (_bn_back(dgamma=lambda d, dxh, xh, s: d.sum(0)), "dgamma is the batch sum"),
+    "dbeta averaged": (_bn_back(dbeta=lambda d, dxh, xh, s: d.mean(0)), "not its mean"),
+}
+
+
+@pytest.mark.parametrize("fn, hint", WRONG_BN_BACKWARD.values(), ids=WRONG_BN_BACKWARD.keys())
+def test_batchnorm_backward_rejects_mistakes_with_their_hint(fn, hint):
+    result = check_batchnorm_backward(fn)
+    assert not result.passed
+    assert hint in result.message, result.message
