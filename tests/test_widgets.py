@@ -149,6 +149,18 @@ def test_lr_explorer_rejects_bad_input():
         lr_explorer(blowup=0.5)
     with pytest.raises(ValueError, match="features"):
         lr_explorer(np.zeros((4, 3)), np.array([0, 1, 1, 0]))
+    with pytest.raises(ValueError, match="lr_range"):
+        lr_explorer(lr=1e3)
+
+
+def test_lr_explorer_without_a_plane_shows_the_loss_only():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((20, 3))
+    y = (X.sum(axis=1) > 0).astype(int)
+    h = lr_explorer(X, y, layer_sizes=(3, 4, 1), lr=0.5)
+    model = MLP([3, 4, 1], activation="tanh", loss="binary_cross_entropy", seed=0)
+    history = train(model, X, y, epochs=300, lr=0.5, batch_size=20, seed=0)
+    assert h.state["final_loss"] == pytest.approx(history.loss[-1], rel=1e-12)
 
 
 # -- neuron explorer ------------------------------------------------------------

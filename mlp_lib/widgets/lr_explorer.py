@@ -14,6 +14,7 @@ from ..data import make_xor
 from ..model import MLP
 from ..plots import LiveLossCurves, LiveProbabilityMap
 from ..train import train
+from ..validation import as_float_array, check_positive
 from .common import WidgetHandle, image_widget, loss_text
 from .live_figure import LiveFigure
 
@@ -32,8 +33,12 @@ def lr_explorer(X=None, y=None, layer_sizes=(2, 4, 1), activation="tanh", loss="
     """
     if X is None:
         X, y = make_xor()
+    X = as_float_array(X, "X", ndim=2)
     if blowup <= 1:
         raise ValueError(f"blowup must be a factor > 1, got {blowup!r}")
+    check_positive(lr, "lr")
+    if not 0 < lr_range[0] <= lr <= lr_range[1]:
+        raise ValueError(f"lr must lie in lr_range {tuple(lr_range)}, got {lr!r}")
     lo, hi = (math.log10(v) for v in lr_range)
     controls = {
         "lr": W.FloatLogSlider(value=lr, base=10, min=lo, max=hi, step=0.1, description="learning rate",
@@ -45,12 +50,14 @@ def lr_explorer(X=None, y=None, layer_sizes=(2, 4, 1), activation="tanh", loss="
     if affine is not None:
         model_kwargs["affine"] = affine
     state = {}
-    live = LiveFigure(8.4, 3.2, 2)
-    fig, (ax_loss, ax_map) = live.fig, live.axes
+    plane = X.shape[1] == 2            # a decision boundary can be drawn for 2-D inputs only
+    live = LiveFigure(8.4, 3.2, 2) if plane else LiveFigure(4.6, 3.2)
+    fig, ax_loss = live.fig, live.axes[0]
     # fixed loss axis: curves for different rates compare at a glance, and the axes need no redraw
     curves = LiveLossCurves(ax_loss, ylim=(1e-4, 1e2))
-    boundary = LiveProbabilityMap(ax_map, X, np.asarray(y))
-    ax_map.set_title("P(class 1) after training", fontsize="medium", y=1.0)
+    if plane:
+        boundary = LiveProbabilityMap(live.axes[1], X, np.asarray(y))
+        live.axes[1].set_title("P(class 1) after training", fontsize="medium", y=1.0)
     status, message = W.HTML(), W.HTML()
 
     def redraw(change=None):
@@ -65,7 +72,8 @@ def lr_explorer(X=None, y=None, layer_sizes=(2, 4, 1), activation="tanh", loss="
                      diverged_at=diverged_at, message=text)
         curves.update(history.loss, diverged_at=diverged_at, epochs=None if diverged_at is not None else epochs_now)
         ax_loss.set_title(f"learning rate {lr_now:.3g}", fontsize="medium", y=1.0)
-        boundary.update(_probability(model))
+        if plane:
+            boundary.update(_probability(model))
         state["png"] = image.value = live.png()
         status.value = f"<b>{loss_text(final)}</b> after {history.epochs} epochs"
         message.value = f"<span style='color:#c00'>{text}</span>" if text else ""

@@ -113,7 +113,8 @@ def playground(dataset="circles", noise=0.1, hidden_layers=2, units=16, activati
         "step": W.Button(description="step", icon="step-forward"),
     }
     for control in c.values():
-        control.style.description_width = "90px"
+        if not isinstance(control, W.Button):
+            control.style.description_width = "90px"
     settings_names = ["dataset", "noise", "hidden_layers", "units", "activation", "lr", "optimizer", "l2",
                       "batch_size", "seed"]
     state = {"updates": 0}
@@ -172,16 +173,21 @@ def playground(dataset="circles", noise=0.1, hidden_layers=2, units=16, activati
 
     def worker(r):
         X, y = r["data"][:2]
-        history = train(r["model"], X, y, epochs=MAX_EPOCHS, on_epoch=lambda e, h: on_epoch(r, e, h),
-                        **r["train_kwargs"])
+        try:
+            history = train(r["model"], X, y, epochs=MAX_EPOCHS, on_epoch=lambda e, h: on_epoch(r, e, h),
+                            **r["train_kwargs"])
+            message = history.stopped if history.diverged else ""
+        except Exception as error:      # a learner's setting the network cannot train with: say so
+            history, message = state["history"], f"training stopped: {type(error).__name__}: {error}"
         with r["cond"]:
             if r["cancelled"]:
                 return
             r["finished"] = True
             state["running"] = False
-            if history.diverged:
-                state.update(epoch=len(history.loss), history=history, message=history.stopped,
-                             final_loss=history.loss[-1])
+            if message:
+                state["message"] = message
+            if history is not None and history.diverged:
+                state.update(epoch=len(history.loss), history=history, final_loss=history.loss[-1])
             r["cond"].notify_all()
         draw()
 
