@@ -15,7 +15,8 @@ import numpy as np
 
 from ..activations import softmax as reference_softmax
 from ..losses import softmax_cross_entropy
-from .common import WidgetHandle, figure_png, image_widget, loss_text, new_figure
+from .common import WidgetHandle, image_widget, loss_text
+from .live_figure import LiveFigure
 
 LOGIT_RANGE = 10.0
 
@@ -55,9 +56,26 @@ def softmax_explorer(logits=(2.0, 1.0, -1.0), label=0, softmax=reference_softmax
                 for k in range(C)}
     controls["label"] = W.Dropdown(options=list(range(C)), value=int(label), description="true class")
     state = {}
-    fig, (ax_p, ax_g) = new_figure(8.4, 3.0, 2)
+    live = LiveFigure(8.4, 3.0, 2)
+    fig, (ax_p, ax_g) = live.fig, live.axes
     readout = W.HTML()
     classes = np.arange(C)
+    width = 0.38
+    # the bars are made once and only change height and colour; the axes stay fixed
+    prob_bars = ax_p.bar(classes, np.zeros(C), color="C0")
+    ce_bars = ax_g.bar(classes - width / 2, np.zeros(C), width, color="C1", label="cross-entropy: p - y")
+    se_bars = ax_g.bar(classes + width / 2, np.zeros(C), width, color="C4", label="squared error")
+    ax_p.set_ylim(0, 1.05)
+    ax_p.set_xticks(classes)
+    ax_p.set_xlabel("class k (green: the true class)")
+    ax_p.set_title("probabilities p = softmax(z)", fontsize="medium", y=1.0)
+    ax_g.axhline(0, color="k", lw=0.6)
+    ax_g.set_ylim(-1.05, 1.05)
+    ax_g.set_xticks(classes)
+    ax_g.set_xlabel("class k")
+    ax_g.set_title("gradient with respect to z", fontsize="medium", y=1.0)
+    ax_g.legend(loc="lower right", fontsize="small")
+    fig.tight_layout()
 
     def redraw(change=None):
         z = np.array([controls[f"z{k}"].value for k in range(C)])
@@ -69,26 +87,12 @@ def softmax_explorer(logits=(2.0, 1.0, -1.0), label=0, softmax=reference_softmax
         grad = np.asarray(dz, dtype=np.float64).reshape(C)
         se_grad = squared_error_gradient(p, y)
         state.update(logits=z, probs=p, loss=float(value), grad=grad, se_grad=se_grad)
-
-        ax_p.clear()
-        ax_g.clear()
-        colors = ["C2" if k == y_label else "C0" for k in classes]
-        ax_p.bar(classes, p, color=colors)
-        ax_p.set_ylim(0, 1.05)
-        ax_p.set_xticks(classes)
-        ax_p.set_xlabel("class k (green: the true class)")
-        ax_p.set_title("probabilities p = softmax(z)", fontsize="medium")
-        width = 0.38
-        ax_g.bar(classes - width / 2, grad, width, color="C1", label="cross-entropy: p - y")
-        ax_g.bar(classes + width / 2, se_grad, width, color="C4", label="squared error")
-        ax_g.axhline(0, color="k", lw=0.6)
-        ax_g.set_ylim(-1.05, 1.05)
-        ax_g.set_xticks(classes)
-        ax_g.set_xlabel("class k")
-        ax_g.set_title("gradient with respect to z", fontsize="medium")
-        ax_g.legend(loc="lower right", fontsize="small")
-        fig.tight_layout()
-        state["png"] = image.value = figure_png(fig)
+        for k in classes:
+            prob_bars[k].set_height(p[k])
+            prob_bars[k].set_color("C2" if k == y_label else "C0")
+            ce_bars[k].set_height(grad[k])
+            se_bars[k].set_height(se_grad[k])
+        state["png"] = image.value = live.png()
         readout.value = (f"<b>{loss_text(float(value), 'cross-entropy loss')}</b> &nbsp; "
                          f"p(true class) = {p[y_label]:.4f} &nbsp; "
                          f"dL/dz(true) = {grad[y_label]:.4f} (cross-entropy), {se_grad[y_label]:.4f} (squared error)")
