@@ -140,10 +140,10 @@ def make_check(exercise):
             outcomes = runner.call_cases(fn, [(c.args, c.kwargs) for c in cases],
                                          exercise.references, exercise.time_budget, exercise.errstate)
             result = evaluate(exercise, cases, outcomes)
-        print(result.message)
-        result.printed = True
         if not result.passed and os.environ.get("NBGRADER_EXECUTION"):
             raise AssertionError(result.message)   # nbgrader scores a check cell by whether it raises
+        print(result.message)
+        result.printed = True
         return result
 
     check.__name__ = f"check_{exercise.name}"
