@@ -47,8 +47,9 @@ def load_params(path, model=None):
         raise ValueError(f"the file holds a model with layer sizes {saved['layer_sizes'].tolist()}, "
                          f"the given model has {list(model.layer_sizes)}")
     expected = _arrays_of(model)
+    expected.pop("layer_sizes")                       # compared above, and optional in a file
     missing = sorted(set(expected) - set(saved))
-    extra = sorted(set(saved) - set(expected))
+    extra = sorted(set(saved) - set(expected) - {"layer_sizes"})
     if missing or extra:
         raise ValueError(f"the file's arrays do not match the model: missing {missing}, unexpected {extra}")
     for name, want in expected.items():
