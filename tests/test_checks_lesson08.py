@@ -4,7 +4,7 @@ never reach the learner's function."""
 import numpy as np
 import pytest
 
-from mlp_lib import MLP, load_digits, make_schedule, relu, relu_prime, train
+from mlp_lib import MLP, affine_backward, affine_forward, load_digits, make_schedule, train
 from mlp_lib.checks import exercise_sets
 from mlp_lib.checks.lesson08 import (DIGITS_PIPELINE, HELD_OUT, _partition, check_confusion, check_digits_pipeline,
                                      check_standardize, confusion_reference, development_data)
@@ -185,10 +185,28 @@ def test_confusion_rejects_mistakes_with_their_hint(fn, hint):
 
 # -- digits_pipeline (scored) ----------------------------------------------------------------------
 
-def mlp_pipeline(X_train, y_train, X_test):
+def own_relu(z):
+    return np.where(z > 0, z, 0.0)
+
+
+def own_relu_prime(z):
+    return np.where(z > 0, 1.0, 0.0)
+
+
+def own_affine_forward(X, W, b):
+    return np.dot(X, W) + b, (X, W)
+
+
+def own_affine_backward(dout, cache):
+    X, W = cache
+    return np.dot(dout, W.T), np.dot(X.T, dout), np.sum(dout, axis=0)
+
+
+def mlp_pipeline(X_train, y_train, X_test, activation=(own_relu, own_relu_prime),
+                 affine=(own_affine_forward, own_affine_backward)):
     mean, std = X_train.mean(0), X_train.std(0)
     std = np.where(std > 0, std, 1)
-    model = MLP([64, 128, 10], activation=(relu, relu_prime), init="he_normal", weight_decay=1e-3, seed=0)
+    model = MLP([64, 128, 10], activation=activation, affine=affine, init="he_normal", weight_decay=1e-3, seed=0)
     train(model, (X_train - mean) / std, y_train, epochs=30, lr=0.1, optimizer="sgd",
           optimizer_kwargs={"momentum": 0.9}, lr_schedule=make_schedule("cosine", 0.1, T=30), seed=0)
     return model.predict((X_test - mean) / std)
@@ -227,7 +245,10 @@ WRONG_PIPELINE = {
     "no return": (lambda X, y, Xt: None, "is a `return` missing"),
     "one label per training digit": (lambda X, y, Xt: y, "one predicted digit per test image"),
     "constant guess": (lambda X, y, Xt: np.zeros(len(Xt), int), "accuracy"),
-    "loads the digits itself": (lambda X, y, Xt: load_digits()[1][:len(Xt)], "calls the course's own"),
+    "loads the digits itself": (lambda X, y, Xt: load_digits()[1][:len(Xt)], "mlp_lib.data.load_digits"),
+    "the package's affine layer": (lambda X, y, Xt: mlp_pipeline(X, y, Xt, affine=(affine_forward, affine_backward)),
+                                   "mlp_lib.layers.affine_forward"),
+    "the package's ReLU": (lambda X, y, Xt: mlp_pipeline(X, y, Xt, activation="relu"), "mlp_lib.activations.relu"),
     "labels out of range": (lambda X, y, Xt: np.full(len(Xt), 11), "digits 0..9"),
 }
 
