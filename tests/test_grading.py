@@ -225,3 +225,13 @@ def test_every_untouched_exercise_scores_zero_with_not_implemented(path, tmp_pat
     assert report.rows and all(r.points == 0 for r in report.rows)
     assert all(r.status == "not_implemented" and "not implemented" in r.reason for r in report.rows), \
         [(r.exercise, r.status, r.reason) for r in report.rows]
+
+
+def test_answers_read_back_must_have_the_runner_format():
+    from mlp_lib.grading.submission import _well_formed
+    good = [{"status": "ok", "value": 1.0, "reference_called": []}, {"status": "timeout", "budget": 1}]
+    assert _well_formed(good, 2)
+    assert not _well_formed(good, 3)
+    assert not _well_formed([{"status": "passed"}], 1)
+    assert not _well_formed([{"status": "ok"}], 1)
+    assert not _well_formed({"status": "ok"}, 1)

@@ -233,10 +233,11 @@ def _running_problem(exercise, case, outcome):
                            f"✗ {name} did not finish within its time budget of {outcome.get('budget', 0):.0f} s: "
                            f"look for a loop that never ends, or far too many iterations.")
     if status == "error":
-        hint = _match_error(exercise, case, outcome["error"])
+        error = str(outcome.get("error", "an error"))
+        hint = _match_error(exercise, case, error)
         line = f"\n  at the line: {outcome['line']}" if outcome.get("line") else ""
         return CheckResult(name, False, "error",
-                           f"✗ {name} raised {outcome['error']} on the case {case.label}.{line}"
+                           f"✗ {name} raised {error} on the case {case.label}.{line}"
                            + (f"\n  Likely cause: {hint}" if hint else ""))
     return CheckResult(name, False, status, f"✗ {name}: {outcome.get('message', status)}")
 

@@ -179,11 +179,16 @@ class _Grading:
                    if status == "crashed" else f"it did not finish within {exercise.time_budget:.0f} s")
             return CheckResult(exercise.name, False, status, f"✗ {exercise.name}: {why}.")
         try:
-            return runner.load(out_stem)
-        except (OSError, ValueError, KeyError):
+            outcomes = runner.load(out_stem)
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
             detail = f": {outcome['error']}" if outcome.get("error") else ""
             return CheckResult(exercise.name, False, "error",
                                f"✗ {exercise.name}: calling it stopped the grading cell{detail}.")
+        if not _well_formed(outcomes, len(cases)):
+            return CheckResult(exercise.name, False, "error",
+                               f"✗ {exercise.name}: the answers could not be read back (did the notebook "
+                               f"change files in its working folder?).")
+        return outcomes
 
     def replay(self):
         self.restarts += 1
@@ -245,6 +250,15 @@ def grade_notebook(path, learner=None, expected_set=None, cell_timeout=120, seed
         shutil.rmtree(workdir, ignore_errors=True)
     report.seconds = time.perf_counter() - start
     return report
+
+
+def _well_formed(outcomes, n):
+    """Outcomes as ``runner.call_cases`` writes them: one dict with a known status per case."""
+    statuses = {"ok", "not_implemented", "not_defined", "error", "timeout"}
+    return (isinstance(outcomes, list) and len(outcomes) == n
+            and all(isinstance(o, dict) and o.get("status") in statuses
+                    and isinstance(o.get("reference_called", []), list)
+                    and (o["status"] != "ok" or "value" in o) for o in outcomes))
 
 
 def _own_cell_problem(result, exercise, cells, cell_errors):
