@@ -4,6 +4,7 @@ and divergence detection.
 Only pure functions are called: the model's forward/backward pass and an update rule
 ``rule(param, grad, state, lr, **hyper) -> (param, state)`` from ``optim`` or a learner's own.
 """
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -102,20 +103,20 @@ def train(model, X, y, *, epochs=100, lr=0.1, optimizer="sgd", optimizer_kwargs=
         loss_sum = correct = seen = 0
         shuffle = batch_size < len(X)
         for X_batch, y_batch in iterate_minibatches(X, y, batch_size, rng, shuffle):
+            # one errstate per step: divergence is caught by the finite check below, not by warnings
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 loss, grads, logits = model.forward_backward(X_batch, y_batch)
                 if model.weight_decay:
                     loss -= model.l2_penalty()
-            if not np.isfinite(loss):
-                # one NaN entry per per-epoch list, so that they all keep the same length
-                history.loss.append(np.nan)
-                history.accuracy.append(np.nan if classify else None)
-                history.lr.append(lr_t)
-                if validation_data is not None:
-                    history.val_loss.append(np.nan)
-                    history.val_accuracy.append(np.nan if classify else None)
-                return _diverged(history, epoch, step, lr_t, on_divergence)
-            with np.errstate(over="ignore", invalid="ignore"):
+                if not math.isfinite(loss):
+                    # one NaN entry per per-epoch list, so that they all keep the same length
+                    history.loss.append(np.nan)
+                    history.accuracy.append(np.nan if classify else None)
+                    history.lr.append(lr_t)
+                    if validation_data is not None:
+                        history.val_loss.append(np.nan)
+                        history.val_accuracy.append(np.nan if classify else None)
+                    return _diverged(history, epoch, step, lr_t, on_divergence)
                 for name in model.params:
                     model.params[name], states[name] = rule(model.params[name], grads[name], states[name],
                                                             lr_t, **hyper)
