@@ -28,7 +28,7 @@ def binary_cross_entropy(logits, y):
     Written as max(z, 0) - z*y + log(1 + exp(-|z|)), which never overflows.
     """
     y = _targets_like(logits, y)
-    if np.any((y < 0) | (y > 1)):
+    if y.size and (y.min() < 0 or y.max() > 1):
         raise ValueError(f"binary cross-entropy targets must lie in [0, 1], got values from {y.min()} to {y.max()}")
     z = logits
     losses = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
@@ -46,15 +46,19 @@ def softmax_cross_entropy(logits, y):
     if np.ndim(y) == 1:
         labels = as_labels(y, C)
         check_same_length(logits, labels, "logits", "y")
-        loss = -np.sum(log_softmax(logits)[np.arange(N), labels]) / N
-        dlogits = softmax(logits)
-        dlogits[np.arange(N), labels] -= 1
-        return float(loss), dlogits / N
+        log_p = log_softmax(logits)
+        rows = np.arange(N)
+        loss = -np.sum(log_p[rows, labels]) / N
+        dlogits = np.exp(log_p)                  # softmax(z), from the log-probabilities at hand
+        dlogits[rows, labels] -= 1
+        dlogits /= N
+        return float(loss), dlogits
     Y = as_float_array(y, "y", ndim=2)
     if Y.shape != logits.shape:
         raise ValueError(f"one-hot y must have the logits' shape {logits.shape}, got {Y.shape}")
-    loss = -np.sum(Y * log_softmax(logits)) / N
-    return float(loss), (softmax(logits) - Y) / N
+    log_p = log_softmax(logits)
+    loss = -np.sum(Y * log_p) / N
+    return float(loss), (np.exp(log_p) - Y) / N
 
 
 def _targets_like(pred, y):
