@@ -7,11 +7,13 @@ arguments, so a learner's own activation, loss, layer or update rule can be plug
     lr_explorer()                       # XOR, 2-4-1 tanh network, log-scale learning-rate slider
 """
 from .common import Progress, WidgetHandle, progress
+from .digit_browser import digit_browser
 from .gradient_flow import gradient_flow
 from .lr_explorer import lr_explorer
 from .neuron import neuron_explorer
 from .optimizer_race import optimizer_race
 from .playground import playground
+from .softmax_explorer import softmax_explorer
 
 __all__ = ["WidgetHandle", "Progress", "progress", "neuron_explorer", "lr_explorer", "optimizer_race",
-           "playground", "gradient_flow"]
+           "playground", "gradient_flow", "softmax_explorer", "digit_browser"]
