@@ -126,7 +126,7 @@ def train(model, X, y, *, epochs=100, lr=0.1, optimizer="sgd", optimizer_kwargs=
             seen += n
             if classify:
                 predicted = predictions_from_logits(logits, model.loss_name)
-                correct += int(np.sum(predicted == _labels_for_accuracy(model, y_batch)))
+                correct += np.count_nonzero(predicted == _labels_for_accuracy(model, y_batch))
             step += 1
             if on_step is not None and on_step({"epoch": epoch, "step": step, "loss": loss, "lr": lr_t}):
                 history.stopped = f"stopped by on_step at epoch {epoch}, step {step}"
