@@ -74,6 +74,8 @@ class KernelSession:
         if content.get("status") == "error":
             ename, evalue = content.get("ename", "Error"), str(content.get("evalue", "")).strip()
             first = evalue.splitlines()[0] if evalue else ""
+            if ename == "SystemExit":
+                first = f"sys.exit({first}) was called"
             return {"status": "error", "error": f"{ename}: {first}".rstrip(": ")}
         return {"status": "ok"}
 

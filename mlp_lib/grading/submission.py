@@ -217,9 +217,9 @@ def grade_notebook(path, learner=None, expected_set=None, cell_timeout=120, seed
     except SubmissionError as exc:
         report = Report(learner, path.name, expected_set or "?", problem=str(exc))
         for exercise in (exercise_sets().get(expected_set, []) if expected_set else []):
-            report.rows.append(Row(learner, expected_set, exercise.name, 0, exercise.points, "invalid", str(exc), str(exc)))
+            report.rows.append(Row(learner, expected_set, exercise.name, 0.0, exercise.points, "invalid", str(exc), str(exc)))
         if not report.rows:
-            report.rows.append(Row(learner, expected_set or "?", "*", 0, 0, "invalid", str(exc), str(exc)))
+            report.rows.append(Row(learner, expected_set or "?", "*", 0.0, 0, "invalid", str(exc), str(exc)))
         report.seconds = time.perf_counter() - start
         return report
     report = Report(learner, path.name, set_name)
@@ -243,7 +243,7 @@ def grade_notebook(path, learner=None, expected_set=None, cell_timeout=120, seed
         done = {r.exercise for r in report.rows}
         for exercise in exercises:
             if exercise.name not in done:
-                report.rows.append(Row(learner, set_name, exercise.name, 0, exercise.points, "crashed",
+                report.rows.append(Row(learner, set_name, exercise.name, 0.0, exercise.points, "crashed",
                                        str(exc), f"✗ {exc}"))
     finally:
         grading.close()
