@@ -1,10 +1,11 @@
 """How long the grader takes for a class: 20 submissions of the backpropagation exercises.
 
-    .venv/bin/python benchmarks/grading_time.py [--submissions 20] [--jobs 2]
+    .venv/bin/python benchmarks/grading_time.py [--submissions 20] [--jobs 2] [--cell-timeout 20]
 
 The submissions are made from solutions/03_backpropagation.ipynb: most are right, some
 carry a typical mistake, one is the untouched exercise notebook, one hangs in a function
-(capped at the exercise budget), one crashes its kernel. They are graded with the same
+(which costs a cell timeout, since a later cell of the notebook calls it, and one exercise
+budget per exercise that uses it), one crashes its kernel. They are graded with the same
 command a teacher runs (``python -m mlp_lib.grading FOLDER --jobs N``), in a subprocess,
 and the script prints the wall time, the time per submission, the load average (other
 work on the machine slows everything alike) and the first lines of the gradebook.
@@ -12,6 +13,7 @@ work on the machine slows everything alike) and the first lines of the gradebook
 This is a benchmark, not a test: nothing here fails; read the numbers.
 """
 import argparse
+import json
 import os
 import pathlib
 import subprocess
@@ -56,6 +58,7 @@ def main(argv=None):
     parser.add_argument("--submissions", type=int, default=20)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--exercise-timeout", type=float, default=10.0)
+    parser.add_argument("--cell-timeout", type=float, default=20.0)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="mlp-grading-bench-") as tmp:
         folder = pathlib.Path(tmp) / "submissions"
@@ -65,6 +68,7 @@ def main(argv=None):
         start = time.perf_counter()
         proc = subprocess.run([sys.executable, "-m", "mlp_lib.grading", str(folder), "--out", str(out),
                                "--jobs", str(args.jobs), "--exercise-timeout", str(args.exercise_timeout),
+                               "--cell-timeout", str(args.cell_timeout),
                                "--progress", "off"], capture_output=True, text=True)
         elapsed = time.perf_counter() - start
         print(proc.stdout)
@@ -77,6 +81,11 @@ def main(argv=None):
         print(f"graded {len(plan)} submissions with --jobs {args.jobs} in {elapsed:.1f} s "
               f"({elapsed / len(plan):.1f} s per submission); load average {os.getloadavg()[0]:.2f} "
               f"on {os.cpu_count()} cores")
+        data = json.loads((out / "gradebook.json").read_text())
+        seconds = sorted((s["seconds"], s["learner"]) for s in data["submissions"])
+        print(f"per submission: median {seconds[len(seconds) // 2][0]:.1f} s; slowest: "
+              + ", ".join(f"{name} {sec:.1f} s ({plan[int(name[-2:]) - 1]})" for sec, name in seconds[::-1][:3]))
+        print(f"(--cell-timeout {args.cell_timeout:g}, --exercise-timeout {args.exercise_timeout:g})")
         print("\nfirst lines of gradebook.csv:")
         lines = (out / "gradebook.csv").read_text().splitlines()
         print("\n".join(lines[:14]))

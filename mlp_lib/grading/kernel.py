@@ -5,11 +5,12 @@ Built on nbclient; the learner's code runs only in the kernel's process. The gra
 no printed output of the cells (it trusts only the arrays the functions return), only
 the error a cell raised.
 """
+import asyncio
 import logging
 import os
 
 import nbformat
-from jupyter_core.utils import ensure_async, run_sync
+from jupyter_core.utils import ensure_async, ensure_event_loop, run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
@@ -65,6 +66,7 @@ class KernelSession:
         except DeadKernelError:
             return {"status": "dead", "error": "the kernel died"}
         except CellTimeoutError:
+            _cancel_stale_tasks()
             if not self._recover():
                 return {"status": "timeout", "error": f"still running after {timeout:.0f} s", "restarted": True}
             return {"status": "timeout", "error": f"still running after {timeout:.0f} s"}
@@ -107,3 +109,14 @@ class KernelSession:
             except Exception:  # a kernel that is already gone needs no more cleaning
                 pass
         self.client = None
+
+
+def _cancel_stale_tasks():
+    """nbclient leaves the timed-out cell's output reader running; it would swallow the next
+    cells' messages (each would then wait for nbclient's iopub timeout). Cancel it."""
+    loop = ensure_event_loop()
+    stale = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in stale:
+        task.cancel()
+    if stale:
+        loop.run_until_complete(asyncio.gather(*stale, return_exceptions=True))
