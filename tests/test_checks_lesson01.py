@@ -166,7 +166,7 @@ WRONG_GATES = {
     "a missing gate": (lambda: {"AND": ((20, 20), -30), "OR": ((20, 20), -10)}, "no entry 'NAND'"),
     "not a pair": (gates(OR=np.array([20.0, 20.0])), "should be a pair (w, b)"),
     "not a dict": (lambda: ((20, 20), -30), "should return a dict"),
-    "no return": (lambda: None, "is a `return` missing"),
+    "no return": (lambda: None, "is the return statement missing"),
 }
 
 

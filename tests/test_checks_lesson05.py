@@ -98,7 +98,7 @@ WRONG_SOFTMAX = [
     (lambda Z: np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True), "exp overflows for large logits"),
     (lambda Z: np.exp(Z - Z.max(axis=0)) / np.exp(Z - Z.max(axis=0)).sum(axis=0), "the sum runs over the wrong axis"),
     (_softmax_global_max, "one maximum is subtracted for the whole batch"),
-    (_softmax_no_keepdims, "keepdims=True"),
+    (_softmax_no_keepdims, "keep it as a column of shape (N, 1), one value per row"),
     (lambda Z: Z - Z.max(axis=1, keepdims=True) - np.log(np.exp(Z - Z.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True)),
      "the result is the log-softmax"),
 ]

@@ -166,7 +166,7 @@ def test_rmsprop_accepts_right_answers(fn):
 WRONG_RMSPROP = [
     (_rmsprop(sign=1.0), "the step goes uphill"),
     (_rmsprop(denom=lambda s, eps: np.sqrt(s + eps)), "eps is inside the square root"),
-    (_rmsprop(s_update=lambda s, g, a: a * s + (1 - a) * g), "s averages g instead of g**2"),
+    (_rmsprop(s_update=lambda s, g, a: a * s + (1 - a) * g), "s averages g instead of g^2"),
     (_rmsprop(s_update=lambda s, g, a: (1 - a) * s + a * g ** 2), "alpha and 1 - alpha are swapped"),
     (_rmsprop(denom=lambda s, eps: s + eps), "the square root is missing"),
 ]
@@ -252,7 +252,7 @@ WRONG_ADAM = [
     (_adam(correct_m=False), "only v is bias-corrected"),
     (_adam(t_used=lambda t_old: max(t_old, 1)), "t is not increased"),
     (_adam(denom=lambda vh, eps: np.sqrt(vh + eps)), "eps is inside the square root"),
-    (_adam(g2=False), "v averages g instead of g**2"),
+    (_adam(g2=False), "v averages g instead of g^2"),
     (_adam(denom=lambda vh, eps: vh + eps), "the square root is missing"),
 ]
 

@@ -140,7 +140,7 @@ WRONG_MINIBATCHES = {
     "last partial batch dropped": (_drops_last, "last, smaller batch"),
     "X and y shuffled differently": (_two_shuffles, "no longer paired"),
     "not shuffled": (_no_shuffle, "original order"),
-    "a generator": (_generator, "return list(...)"),
+    "a generator": (_generator, "got generator (a generator must be turned into a list before it is returned)"),
     "the same batch repeated": (_repeats_first_batch, "more than once"),
 }
 

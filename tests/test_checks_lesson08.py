@@ -242,7 +242,7 @@ def test_digits_pipeline_scores_held_out_accuracy_with_partial_credit():
 
 WRONG_PIPELINE = {
     "probabilities instead of labels": (lambda X, y, Xt: np.full((len(Xt), 10), 0.1), "take the argmax"),
-    "no return": (lambda X, y, Xt: None, "is a `return` missing"),
+    "no return": (lambda X, y, Xt: None, "is the return statement missing"),
     "one label per training digit": (lambda X, y, Xt: y, "one predicted digit per test image"),
     "constant guess": (lambda X, y, Xt: np.zeros(len(Xt), int), "accuracy"),
     "loads the digits itself": (lambda X, y, Xt: load_digits()[1][:len(Xt)], "mlp_lib.data.load_digits"),

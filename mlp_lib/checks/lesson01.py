@@ -126,8 +126,8 @@ def _gate_cases(rng):
 def _gates_score(case, value):
     """1/3 of the points per gate whose neuron is right, and confident, on all four corners."""
     if not isinstance(value, dict):
-        got = "None (is a `return` missing?)" if value is None else f"a {type(value).__name__}"
-        return 0.0, f"should return a dict {{'AND': (w, b), 'OR': (w, b), 'NAND': (w, b)}}, got {got}"
+        got = "None (is the return statement missing?)" if value is None else f"a {type(value).__name__}"
+        return 0.0, f"should return a dict with the keys 'AND', 'OR' and 'NAND', each a pair (w, b); got {got}"
     verdicts = [_gate_verdict(gate, value.get(gate)) for gate in GATES]
     right = [gate for gate, problem in zip(GATES, verdicts) if problem is None]
     problems = [problem for problem in verdicts if problem is not None]

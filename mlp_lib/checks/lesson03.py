@@ -344,7 +344,7 @@ def _params_problem(params, D):
     want = {"W1": (D, H), "b1": (H,), "W2": (H, 1), "b2": (1,)}
     for k, s in want.items():
         if shapes[k] != s or not np.issubdtype(np.asarray(params[k]).dtype, np.number):
-            return f"params['{k}'] has shape {shapes[k]}, expected {s}"
+            return f"the returned {k} has shape {shapes[k]}, expected {s}"
     return None
 
 

@@ -53,12 +53,12 @@ def _naive_sigmoid(z):
     return 1 / (1 + np.exp(-z))
 
 
-OVERFLOW_HINT = ("an exponential overflowed: np.exp of a large positive number is infinite (float64 stops "
+OVERFLOW_HINT = ("an exponential overflowed: e to the power of a large positive number is infinite (float64 stops "
                  "near e^709.8, float32 near e^88.7). The textbook formula 1 / (1 + e^(-z)) computes e^(-z), "
                  "which overflows for very negative z; e^z / (1 + e^z) overflows for very positive z. Only "
                  "e^(-|z|) is always safe: with e = e^(-|z|), sigma(z) = 1 / (1 + e) for z >= 0 and "
-                 "e / (1 + e) for z < 0. Beware that np.where(condition, A, B) computes both A and B for "
-                 "every entry, so an overflowing branch still overflows.")
+                 "e / (1 + e) for z < 0. Beware that choosing between two formulas entry by entry still evaluates "
+                 "both formulas on every entry, so the branch that overflows still overflows where it is not chosen.")
 
 STABLE_SIGMOID = Exercise(
     name="stable_sigmoid",
@@ -115,7 +115,7 @@ SIGMOID_PRIME = Exercise(
                 lambda z: sigmoid(z) * (1 + sigmoid(z))),
         Mistake("an exponential overflowed, in sigmoid_prime or in the sigmoid it calls: "
                 "e^(-z) / (1 + e^(-z))^2 is right on paper, but e^(-z) overflows for very negative z. "
-                "Write the derivative with your stable sigmoid, s(1 - s) with s = stable_sigmoid(z), "
+                "Write the derivative with your stable sigmoid, s(1 - s) where s is your stable sigmoid of z, "
                 "and make sure stable_sigmoid passes its own check first.",
                 _naive_sigmoid_prime),
     ],
@@ -294,13 +294,14 @@ NUMERICAL_GRADIENT = Exercise(
         Mistake("the two points are x + h/2 and x - h/2, only h apart, but the difference is divided by 2h: "
                 "either step by h on each side or divide by h.",
                 _loop(_centred_step(half_steps=True))),
-        Mistake("x is not restored after each entry: once x[i] has been moved to x[i] - h it must be put "
+        Mistake("x is not restored after each entry: once the entry x_i has been moved to x_i - h it must be put "
                 "back to its old value, otherwise every later entry is measured at a shifted point (and the "
                 "caller's x is left changed).", _loop(_centred_step(restore=False))),
         Mistake("the argument h is ignored: use the step you are given.",
                 _loop(_centred_step(h_used=1e-5))),
         Mistake("every estimate is 0: f reads the array x itself, so changing a copy of x changes nothing "
-                "f sees. Change x in place (x[i] = old + h), call f(), and put the old value back.",
+                "f sees. Change the entry of x itself (to its old value plus h), evaluate f again, and put the old "
+                "value back.",
                 lambda *args: np.zeros(np.shape(args[1]))),
     ],
 )

@@ -17,8 +17,9 @@ from .base import Case, Exercise, Mistake, make_check
 EXERCISE_SET = "05_softmax_cross_entropy"
 # an unshifted exp overflows and 0 / 0 appears: both raise, so the mistake is named, not just "NaN"
 OVERFLOW_RAISES = {"over": "raise", "invalid": "raise"}
-KEEPDIMS_HINT = ("a row maximum or a row sum has shape (N,) and is broadcast along the wrong axis: keep the "
-                 "axis (keepdims=True, shape (N, 1)) so that each row is shifted and divided by its own value.")
+KEEPDIMS_HINT = ("a row maximum or a row sum has shape (N,) and is broadcast along the wrong axis (across the "
+                 "columns instead of down the rows): keep it as a column of shape (N, 1), one value per row, so "
+                 "that each row is shifted and divided by its own value.")
 
 
 def _dtype_note(a):
@@ -82,8 +83,8 @@ SOFTMAX = Exercise(
                 lambda Z: np.exp(Z - Z.max(axis=1, keepdims=True))
                 / np.exp(Z - Z.max(axis=1, keepdims=True)).sum(axis=0, keepdims=True)),
         Mistake("one maximum is subtracted for the whole batch instead of one per row: a row whose logits are "
-                "far below the batch's maximum underflows to 0 / 0. Take the maximum over axis 1 with "
-                "keepdims=True.",
+                "far below the batch's maximum underflows to 0 / 0. Take the maximum of each row over the classes, "
+                "kept as a column of shape (N, 1).",
                 _softmax_global_shift),
         Mistake(KEEPDIMS_HINT, _softmax_no_keepdims_max),
         Mistake(KEEPDIMS_HINT, _softmax_no_keepdims_sum),
@@ -161,8 +162,8 @@ SOFTMAX_CROSS_ENTROPY = Exercise(
                 "(in the log-sum-exp as well as in the softmax of the gradient).",
                 lambda Z, y: _ce_from_probabilities(Z, y, _naive_softmax)),
         Mistake("the loss takes the log of softmax probabilities: a probability that underflows to 0 gives "
-                "log(0) = -inf and an infinite loss. Use log-softmax, z_y - m - log(sum(exp(z - m))), which "
-                "never takes the log of a number smaller than 1.",
+                "log(0) = -inf and an infinite loss. Use log-softmax, z_y - m - log(exp(z_1 - m) + ... + exp(z_C - m)) "
+                "with m the row's maximum, which never takes the log of a number smaller than 1.",
                 lambda Z, y: _ce_from_probabilities(Z, y, softmax)),
         Mistake("the gradient is N times too large: the loss is a mean over the batch, so dlogits is "
                 "(P - Y) / N.",
@@ -175,8 +176,9 @@ SOFTMAX_CROSS_ENTROPY = Exercise(
         Mistake("the gradient is missing the one-hot labels: dL/dz = (P - Y) / N, subtract 1 at each "
                 "sample's true class.",
                 _ce_with(subtract_one=False)),
-        Mistake("the loss picks whole columns P[:, y] (an N x N block) instead of one entry per row: "
-                "index with the pair (np.arange(N), y).",
+        Mistake("the loss picks whole columns of P, the entry of every row at every sample's label (an N x N "
+                "block), instead of one entry per row: row i must be paired with its own label y_i, the "
+                "row numbers 0 to N - 1 going together with the labels.",
                 _ce_columns_of_y),
     ],
 )

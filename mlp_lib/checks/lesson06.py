@@ -91,15 +91,15 @@ SGD_MOMENTUM = Exercise(
     references=("mlp_lib.optim:sgd", "mlp_lib.checks.lesson06:sgd_momentum_reference"),
     errstate=DIVISION_RAISES,
     mistakes=[
-        Mistake("the step goes uphill: the parameter must move against the velocity, param - lr * v "
-                "(is there a + where a - belongs, or += instead of -=?).",
+        Mistake("the step goes uphill: the parameter must move against the velocity, param - lr · v "
+                "(is the step added where it should be subtracted?).",
                 _momentum_with(step_sign=1.0)),
-        Mistake("the velocity is an exponential average here, v = momentum * v + (1 - momentum) * g; "
-                "the momentum of this course (and of PyTorch) adds the whole gradient: v = momentum * v + g.",
+        Mistake("the velocity is an exponential average here, v = momentum · v + (1 - momentum) · g; "
+                "the momentum of this course (and of PyTorch) adds the whole gradient: v = momentum · v + g.",
                 _momentum_with(first_v=lambda p, g, lr, mu: (1 - mu) * g,
                                update=lambda v, g, lr, mu: mu * v + (1 - mu) * g)),
-        Mistake("the velocity includes the learning rate (v = momentum * v + lr * g): that form agrees "
-                "only while lr never changes. Keep lr out of v, v = momentum * v + g, and step by lr * v.",
+        Mistake("the velocity includes the learning rate (v = momentum · v + lr · g): that form agrees "
+                "only while lr never changes. Keep lr out of v, v = momentum · v + g, and step by lr · v.",
                 _momentum_lr_inside),
         Mistake("the momentum buffer is initialised wrongly: it starts from the parameter; it should start "
                 "from zero, so that the first velocity is the gradient, v = g.",
@@ -107,9 +107,10 @@ SGD_MOMENTUM = Exercise(
         Mistake("the momentum buffer is initialised wrongly: it starts from ones; it should start from zero, "
                 "so that the first velocity is the gradient, v = g.",
                 _momentum_with(first_v=lambda p, g, lr, mu: mu + g)),
-        Mistake("the new velocity ignores the old one: v = momentum * v_old + g, with v_old = state['v'].",
+        Mistake("the new velocity ignores the old one: v = momentum · v_old + g, with v_old the velocity the "
+                "state brings from the previous step.",
                 _momentum_with(update=lambda v, g, lr, mu: g)),
-        Mistake("momentum and gradient are swapped: v = momentum * v + g, the old velocity is the one "
+        Mistake("momentum and gradient are swapped: v = momentum · v + g, the old velocity is the one "
                 "scaled by momentum.",
                 _momentum_with(update=lambda v, g, lr, mu: v + mu * g)),
     ],
@@ -150,17 +151,17 @@ RMSPROP = Exercise(
     references=("mlp_lib.optim:rmsprop", "mlp_lib.checks.lesson06:rmsprop_reference"),
     errstate=DIVISION_RAISES,
     mistakes=[
-        Mistake("the step goes uphill: subtract lr * g / (sqrt(s) + eps) from the parameter "
-                "(is there a + where a - belongs, or += instead of -=?).",
+        Mistake("the step goes uphill: subtract lr · g / (sqrt(s) + eps) from the parameter "
+                "(is the step added where it should be subtracted?).",
                 _rmsprop_with(step_sign=1.0)),
         Mistake("eps is inside the square root: the step divides by sqrt(s) + eps, with eps added after "
                 "the root (as in PyTorch).",
                 _rmsprop_with(denominator=lambda s, eps: np.sqrt(s + eps))),
-        Mistake("s averages g instead of g**2: it is a running mean of the SQUARED gradient (and the square "
+        Mistake("s averages g instead of g^2: it is a running mean of the SQUARED gradient (and the square "
                 "root of a negative average is NaN).",
                 _rmsprop_with(s_new=lambda s, g, a, st: a * s + (1 - a) * g)),
         Mistake("the running average is initialised wrongly: s starts at zero, so the first step gives "
-                "s = (1 - alpha) * g**2, not g**2.",
+                "s = (1 - alpha) · g^2, not g^2.",
                 _rmsprop_with(s_new=lambda s, g, a, st: g * g if st is None else a * s + (1 - a) * g * g)),
         Mistake("alpha and 1 - alpha are swapped: the OLD average keeps the weight alpha (0.99), the new "
                 "squared gradient gets 1 - alpha.",
@@ -216,7 +217,7 @@ def _adam_python_division_t0(param, grad, state, lr, betas=(0.9, 0.999), eps=1e-
 
 
 ADAM_T_FROM_0 = ("the bias correction is applied at the wrong step: t counts from 1 at the first step. "
-                 "With t = 0 the correction divides by 1 - beta**0 = 0, and every later step is one step behind. "
+                 "With t = 0 the correction divides by 1 - beta^0 = 0, and every later step is one step behind. "
                  "Increase t before using it, and store the increased t in the state.")
 
 ADAM = Exercise(
@@ -234,15 +235,15 @@ ADAM = Exercise(
         Mistake(ADAM_T_FROM_0, _adam_with(t_of=lambda t_old: t_old, t_stored=lambda t: t + 1)),
         Mistake(ADAM_T_FROM_0, _adam_with(t_of=lambda t_old: t_old)),
         Mistake(ADAM_T_FROM_0, _adam_python_division_t0),
-        Mistake("the step goes uphill: subtract lr * m_hat / (sqrt(v_hat) + eps) from the parameter "
-                "(is there a + where a - belongs, or += instead of -=?).",
+        Mistake("the step goes uphill: subtract lr · m_hat / (sqrt(v_hat) + eps) from the parameter "
+                "(is the step added where it should be subtracted?).",
                 _adam_with(step_sign=1.0)),
         Mistake("the bias correction is missing: m and v start at zero, so early on they are too small by the "
-                "factors 1 - beta1**t and 1 - beta2**t; divide by them to get m_hat and v_hat.",
+                "factors 1 - beta1^t and 1 - beta2^t; divide by them to get m_hat and v_hat.",
                 _adam_with(m_hat=lambda m, b, t: m, v_hat=lambda v, b, t: v)),
-        Mistake("only m is bias-corrected: v needs its own correction, v_hat = v / (1 - beta2**t).",
+        Mistake("only m is bias-corrected: v needs its own correction, v_hat = v / (1 - beta2^t).",
                 _adam_with(v_hat=lambda v, b, t: v)),
-        Mistake("only v is bias-corrected: m needs its own correction, m_hat = m / (1 - beta1**t).",
+        Mistake("only v is bias-corrected: m needs its own correction, m_hat = m / (1 - beta1^t).",
                 _adam_with(m_hat=lambda m, b, t: m)),
         Mistake("the bias correction is applied one step late: t counts from 1 at the first step (t = 1 gives "
                 "m_hat = g exactly), here the correction uses t + 1.",
@@ -250,7 +251,7 @@ ADAM = Exercise(
         Mistake("eps is inside the square root: the step divides by sqrt(v_hat) + eps, with eps added after "
                 "the root (as in PyTorch).",
                 _adam_with(denominator=lambda vh, eps: np.sqrt(vh + eps))),
-        Mistake("v averages g instead of g**2: it is a running mean of the SQUARED gradient (and the square "
+        Mistake("v averages g instead of g^2: it is a running mean of the SQUARED gradient (and the square "
                 "root of a negative average is NaN).",
                 _adam_with(v_new=lambda v, g, b2: b2 * v + (1 - b2) * g)),
         Mistake("the square root is missing: divide by sqrt(v_hat) + eps.",
@@ -293,13 +294,13 @@ COSINE_LR = Exercise(
         Mistake("the period is wrong: the cosine should make half a turn over T epochs, cos(pi t / T); "
                 "here it turns only a quarter and stops halfway down.",
                 _cosine_with(period=0.5)),
-        Mistake("the angle is not divided by T: the argument of the cosine is pi * t / T.",
+        Mistake("the angle is not divided by T: the argument of the cosine is pi t / T.",
                 lambda t, lr0, T, lr_min=0.0: lr_min + (lr0 - lr_min) * 0.5 * (1 + math.cos(math.pi * min(t, T)))),
         Mistake("after t = T the learning rate should stay at lr_min; here the cosine keeps turning and the "
                 "rate climbs again. Use t = min(t, T).",
                 _cosine_with(clamp=False)),
         Mistake("lr_min is ignored: the rate goes from lr0 down to lr_min, "
-                "lr_min + (lr0 - lr_min) * (1 + cos(pi t / T)) / 2.",
+                "lr_min + (lr0 - lr_min) · (1 + cos(pi t / T)) / 2.",
                 lambda t, lr0, T, lr_min=0.0: lr0 * 0.5 * (1 + math.cos(math.pi * min(t, T) / T))),
         Mistake("this is a sine where a cosine belongs: at t = 0 the rate must be lr0.",
                 _cosine_with(fn=math.sin)),

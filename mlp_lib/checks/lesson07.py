@@ -34,9 +34,10 @@ def _minibatch_score(case, batches):
     N = len(X)
     where = f"(N = {N}, batch_size = {B})"
     if not isinstance(batches, (list, tuple)) or not all(isinstance(b, (list, tuple)) and len(b) == 2 for b in batches):
-        return 0.0, (f"should return a list of (X_batch, y_batch) pairs {where}; got "
-                     f"{type(batches).__name__ if not isinstance(batches, (list, tuple)) else 'a list whose items are not pairs'}"
-                     f" (a generator must be turned into a list: return list(...))")
+        got = ("a list whose items are not pairs" if isinstance(batches, (list, tuple))
+               else getattr(batches, "type_name", type(batches).__name__))
+        return 0.0, (f"should return a list of (X_batch, y_batch) pairs {where}; got {got}"
+                     f" (a generator must be turned into a list before it is returned)")
     if not batches:
         return 0.0, f"returned no batches at all {where}"
     ids, labels, sizes = [], [], []
@@ -65,7 +66,7 @@ def _minibatch_score(case, batches):
                      f"X and y with the same order, not two different shuffles")
     if N > 2 and np.array_equal(ids, np.arange(N)):
         return 0.0, (f"the samples come in their original order {where}: shuffle them, with a permutation drawn "
-                     f"from np.random.default_rng(seed)")
+                     f"from a random generator seeded with seed")
     return 1.0, f"N = {N}, batch_size = {B} right"
 
 
@@ -131,10 +132,10 @@ DROPOUT_FORWARD = Exercise(
         Mistake("the keep rule is reversed: a unit is dropped where u < p (so a share p is dropped); yours "
                 "drops it where u >= p.",
                 _drop(keep=lambda u, p: u < p)),
-        Mistake("in evaluation (train=False) inverted dropout does nothing: out = X and the mask is all ones. "
+        Mistake("in evaluation (when train is False) inverted dropout does nothing: out = X and the mask is all ones. "
                 "Yours still drops units in evaluation.",
                 _drop(evaluation=lambda X, p, u: _drop()(X, p, u, True))),
-        Mistake("in evaluation (train=False) nothing is scaled: that (1-p) factor belongs to the old, "
+        Mistake("in evaluation (when train is False) nothing is scaled: that (1-p) factor belongs to the old, "
                 "non-inverted dropout. Inverted dropout already scaled in training, so out = X here.",
                 _drop(evaluation=lambda X, p, u: (X * X.dtype.type(1 - p), np.full_like(X, 1 - p)))),
     ],
@@ -313,9 +314,9 @@ BATCHNORM_FORWARD = Exercise(
                 _bn_forward_with(var=lambda X: X.var(axis=0, ddof=1))),
         Mistake("eps belongs inside the square root: divide by sqrt(var + eps), not by sqrt(var) + eps.",
                 _bn_forward_with(std=lambda var, eps: np.sqrt(var) + eps)),
-        Mistake("gamma and beta are swapped: out = gamma * x_hat + beta (gamma scales, beta shifts).",
+        Mistake("gamma and beta are swapped: out = gamma · x_hat + beta (gamma scales, beta shifts).",
                 _bn_forward_with(affine=lambda x_hat, g, b: b * x_hat + g)),
-        Mistake("the scale gamma and the shift beta are not applied: out = gamma * x_hat + beta.",
+        Mistake("the scale gamma and the shift beta are not applied: out = gamma · x_hat + beta.",
                 _bn_forward_with(affine=lambda x_hat, g, b: x_hat)),
         Mistake("x_hat is divided by the variance instead of by the standard deviation sqrt(var + eps).",
                 _bn_forward_with(std=lambda var, eps: var + eps)),
@@ -372,16 +373,16 @@ BATCHNORM_BACKWARD = Exercise(
     references=("mlp_lib.layers:batchnorm_backward",),
     mistakes=[
         Mistake("dX ignores that the batch mean and variance depend on X: it treats them as constants "
-                "(dX = gamma * dout / sqrt(var + eps)). Add the paths through the mean and the variance: "
-                "subtract the batch mean of dx_hat and x_hat times the batch mean of dx_hat * x_hat.",
+                "(dX = gamma · dout / sqrt(var + eps)). Add the paths through the mean and the variance: "
+                "subtract the batch mean of dx_hat and x_hat times the batch mean of dx_hat · x_hat.",
                 _bn_backward_with(dX=lambda dout, dxh, xh, g, s: dxh * s)),
         Mistake("dX follows the path through the mean but not the one through the variance: the term "
-                "x_hat times the batch mean of (dx_hat * x_hat) is missing.",
+                "x_hat times the batch mean of (dx_hat · x_hat) is missing.",
                 _bn_backward_with(dX=lambda dout, dxh, xh, g, s: s * (dxh - dxh.mean(axis=0)))),
         Mistake("dX follows the path through the variance but not the one through the mean: the batch mean "
                 "of dx_hat must be subtracted too.",
                 _bn_backward_with(dX=lambda dout, dxh, xh, g, s: s * (dxh - xh * (dxh * xh).mean(axis=0)))),
-        Mistake("gamma is missing in dX: out = gamma * x_hat + beta, so dL/dx_hat = gamma * dout.",
+        Mistake("gamma is missing in dX: out = gamma · x_hat + beta, so dL/dx_hat = gamma · dout.",
                 _bn_backward_with(dX=lambda dout, dxh, xh, g, s: s * (dout - dout.mean(axis=0)
                                                                      - xh * (dout * xh).mean(axis=0)))),
         Mistake("dgamma is the batch sum of dout times x_hat (gamma multiplies x_hat), not of dout alone.",

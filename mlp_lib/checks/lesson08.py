@@ -132,8 +132,10 @@ CONFUSION = Exercise(
     mistakes=[
         Mistake("rows and columns are swapped: row i is the TRUE class i, column j the PREDICTED class j.",
                 lambda t, p, C: confusion_matrix(t, p, C).T),
-        Mistake("a pair (true, predicted) that occurs several times is counted only once: with fancy indexing, "
-                "M[y_true, y_pred] += 1 adds 1 per distinct pair. Loop over the samples, or use np.add.at.",
+        Mistake("a pair (true, predicted) that occurs several times is counted only once: adding 1 at all the "
+                "index pairs in one go (fancy indexing) adds 1 per distinct pair, however often it repeats. "
+                "Loop over the samples, adding 1 for each, or use an addition that accumulates repeated "
+                "indices (an unbuffered add).",
                 _fancy_index_add),
         Mistake("the matrix must be C x C even when some class never occurs in y_true or y_pred.",
                 lambda t, p, C: confusion_matrix(t, p)),
@@ -165,7 +167,7 @@ def _accuracy_score(case, labels):
     y = case.private
     which = "held-out" if len(case.args[0]) == len(development_data()[0]) else "validation"
     if labels is None:
-        return 0.0, "digits_pipeline returned None: return the predicted labels (is a `return` missing?)"
+        return 0.0, "digits_pipeline returned None: return the predicted labels (is the return statement missing?)"
     try:
         labels = np.asarray(labels)
     except Exception:
