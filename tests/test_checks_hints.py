@@ -16,8 +16,9 @@ Python's syntax. Precisely, a message shows code when it contains
   only as subscripts and exponents, ``D_{l-1}``);
 - a name that exists only in NumPy's API, e.g. ``keepdims``, ``arange``, ``zeros_like``.
 
-Every exercise of every lesson module is covered: the hints of its known mistakes, and for
-scored exercises the messages its score function returns on a set of typical wrong answers.
+Every exercise of every lesson module is covered: the hints of its known mistakes, for scored
+exercises the messages its score function returns on a set of typical wrong answers, and the
+message of an extra condition; so are the shape and value diagnoses every check shares.
 """
 import re
 
@@ -175,4 +176,27 @@ def test_no_extra_condition_message_shows_code(set_name, exercise):
                 for case in exercise.make_cases(np.random.default_rng(0))]
     messages = [m for m in messages if m]
     assert messages
+    assert {message: code_in(message) for message in messages if code_in(message)} == {}
+
+
+# -- the diagnoses every check shares ----------------------------------------------------------
+
+def _shared_diagnoses():
+    """The shape and value diagnoses of ``base`` on answers that trigger each of them."""
+    from mlp_lib.checks import base
+    case = base.Case((), "a case", facts={"N": 4})
+    w = np.arange(1.0, 13.0).reshape(4, 3)
+    shapes = [(np.ones((3, 4)), w), (np.ones((4, 1)), np.ones(4)), (np.ones(4), np.ones((4, 1))),
+              (np.ones((4, 3)), np.ones(4))]
+    square = np.arange(1.0, 10.0).reshape(3, 3)
+    values = [(np.full((4, 3), np.nan), w), (-w, w), (square.T, square), (4 * w, w), (w / 4, w), (3 * w, w),
+              (np.zeros((4, 3)), w), (np.ones(3), np.zeros(3))]
+    messages = [base._shape_hint(g, want, case) for g, want in shapes]
+    messages += [base._generic_hint(g, want, case) for g, want in values]
+    return messages
+
+
+def test_no_shared_diagnosis_shows_code():
+    messages = _shared_diagnoses()
+    assert None not in messages and len(set(messages)) == len(messages)
     assert {message: code_in(message) for message in messages if code_in(message)} == {}

@@ -447,7 +447,8 @@ def _shape_hint(g, w, case):
     if len(gs) == 2 and gs == ws[::-1]:
         return "the result is transposed: the rows and the columns are swapped."
     if len(gs) == len(ws) + 1 and 1 in gs and tuple(s for s in gs if s != 1) == tuple(s for s in ws if s != 1):
-        return "there is an extra axis of length 1 (a sum with keepdims, or a column vector instead of a flat one)."
+        return ("there is an extra axis of length 1 (a sum that keeps the summed axis, or a column vector "
+                "instead of a flat one).")
     if len(gs) + 1 == len(ws) and 1 in ws:
         return "an axis of length 1 is missing."
     if len(gs) == 2 and len(ws) == 1:
