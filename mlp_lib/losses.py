@@ -9,65 +9,79 @@ from .activations import log_softmax, sigmoid, softmax
 from .validation import as_float_array, as_labels, check_same_length, lookup
 
 
-def mse(pred, y):
+def mse(pred, y, check=True):
     """Mean squared error, the mean of (pred - y)**2 over all N*K entries (as torch's MSELoss).
 
     pred: (N, K) or (N,); y: same shape (an (N,) target is accepted for (N, 1) pred)
     -> loss: float, dpred: same shape as pred, 2 * (pred - y) / (N * K).
+    check=False skips the checks of y, for a caller that ran ``check_targets`` once.
     """
-    y = _targets_like(pred, y)
+    if check:
+        y = check_targets("mse", y, pred.shape)
     diff = pred - y
     return float(np.mean(diff * diff)), (2.0 / diff.size) * diff
 
 
-def binary_cross_entropy(logits, y):
+def binary_cross_entropy(logits, y, check=True):
     """Binary cross-entropy from logits: mean of -[y log s(z) + (1 - y) log(1 - s(z))].
 
     logits: (N,) or (N, 1); y: targets in [0, 1] of shape (N,) or the logits' shape
     -> loss: float, dlogits: same shape as logits, (sigmoid(z) - y) / N.
     Written as max(z, 0) - z*y + log(1 + exp(-|z|)), which never overflows.
+    check=False skips the checks of y, for a caller that ran ``check_targets`` once.
     """
-    y = _targets_like(logits, y)
-    if y.size and (y.min() < 0 or y.max() > 1):
-        raise ValueError(f"binary cross-entropy targets must lie in [0, 1], got values from {y.min()} to {y.max()}")
+    if check:
+        y = check_targets("binary_cross_entropy", y, logits.shape)
     z = logits
     losses = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
     N = z.shape[0]
     return float(np.sum(losses) / N), (sigmoid(z) - y) / N
 
 
-def softmax_cross_entropy(logits, y):
+def softmax_cross_entropy(logits, y, check=True):
     """Softmax cross-entropy from logits: mean over the batch of -log softmax(z)[y].
 
     logits: (N, C); y: integer labels (N,) in 0..C-1, or one-hot / probabilities (N, C)
     -> loss: float, dlogits: (N, C), (softmax(z) - Y) / N with Y the one-hot labels.
+    check=False skips the checks of y, for a caller that ran ``check_targets`` once.
     """
-    N, C = logits.shape
-    if np.ndim(y) == 1:
-        labels = as_labels(y, C)
-        check_same_length(logits, labels, "logits", "y")
-        log_p = log_softmax(logits)
+    if check:
+        y = check_targets("softmax_cross_entropy", y, logits.shape)
+    N = logits.shape[0]
+    log_p = log_softmax(logits)
+    if y.ndim == 1:
         rows = np.arange(N)
-        loss = -np.sum(log_p[rows, labels]) / N
+        loss = -np.sum(log_p[rows, y]) / N
         dlogits = np.exp(log_p)                  # softmax(z), from the log-probabilities at hand
-        dlogits[rows, labels] -= 1
+        dlogits[rows, y] -= 1
         dlogits /= N
         return float(loss), dlogits
-    Y = as_float_array(y, "y", ndim=2)
-    if Y.shape != logits.shape:
-        raise ValueError(f"one-hot y must have the logits' shape {logits.shape}, got {Y.shape}")
-    log_p = log_softmax(logits)
-    loss = -np.sum(Y * log_p) / N
-    return float(loss), (np.exp(log_p) - Y) / N
+    loss = -np.sum(y * log_p) / N
+    return float(loss), (np.exp(log_p) - y) / N
 
 
-def _targets_like(pred, y):
-    """Return y as a float array of pred's shape; (N,) is taken for (N, 1)."""
+def check_targets(loss_name, y, shape):
+    """Check the targets y of a built-in loss for outputs of ``shape`` and return them as the
+    loss computes with them: integer labels (N,) or one-hot (N, C) for softmax cross-entropy,
+    else a float array of the outputs' shape ((N,) targets are taken for (N, 1) outputs)."""
+    if loss_name == "softmax_cross_entropy":
+        N, C = shape
+        if np.ndim(y) == 1:
+            labels = as_labels(y, C)
+            check_same_length(range(N), labels, "logits", "y")
+            return labels
+        Y = as_float_array(y, "y", ndim=2)
+        if Y.shape != shape:
+            raise ValueError(f"one-hot y must have the logits' shape {shape}, got {Y.shape}")
+        return Y
     y = as_float_array(y, "y")
-    if y.shape != pred.shape:
-        if pred.ndim == 2 and pred.shape[1] == 1 and y.shape == (pred.shape[0],):
-            return y[:, None]
-        raise ValueError(f"y must have shape {pred.shape} to match the predictions, got {y.shape}")
+    if y.shape != shape:
+        if len(shape) == 2 and shape[1] == 1 and y.shape == (shape[0],):
+            y = y[:, None]
+        else:
+            raise ValueError(f"y must have shape {shape} to match the predictions, got {y.shape}")
+    if loss_name == "binary_cross_entropy" and y.size and (y.min() < 0 or y.max() > 1):
+        raise ValueError(f"binary cross-entropy targets must lie in [0, 1], got values from {y.min()} to {y.max()}")
     return y
 
 

@@ -13,8 +13,8 @@ from .activations import get_activation
 from .init import get_initializer
 from .layers import (activation_backward, activation_forward, affine_backward, affine_forward,
                      batchnorm_backward, batchnorm_forward, dropout_backward, dropout_forward)
-from .losses import OUTPUT_TRANSFORMS, get_loss
-from .validation import (as_float_array, as_labels, as_rng, check_positive, check_probability,
+from .losses import OUTPUT_TRANSFORMS, check_targets, get_loss
+from .validation import (as_float_array, as_rng, check_positive, check_probability,
                          check_same_length)
 
 _RELU_LIKE = {"relu", "leaky_relu"}
@@ -135,7 +135,8 @@ class MLP:
         Dropout masks are drawn from ``rng`` (default: the model's own generator).
         """
         logits, caches = self._forward(X, True, self.rng if rng is None else rng)
-        loss, dlogits = self.loss_fn(logits, y)
+        # a built-in loss skips its checks of y here: _check_Xy ran them once
+        loss, dlogits = self.loss_fn(logits, y, check=False) if self.loss_name else self.loss_fn(logits, y)
         grads = self._backward(dlogits, caches)
         if self.weight_decay:
             loss += self.l2_penalty()
@@ -185,10 +186,10 @@ class MLP:
     def _check_Xy(self, X, y):
         X = self._check_X(X)
         check_same_length(X, y)
-        if self.loss_name == "softmax_cross_entropy" and np.ndim(y) == 1:
-            y = as_labels(y, self.layer_sizes[-1])
-        elif self.loss_name is not None:
-            y = as_float_array(y, "y", dtype=self.dtype)
+        if self.loss_name is not None:
+            if self.loss_name != "softmax_cross_entropy" or np.ndim(y) != 1:
+                y = as_float_array(y, "y", dtype=self.dtype)
+            y = check_targets(self.loss_name, y, (len(X), self.layer_sizes[-1]))
         return X, y
 
 
