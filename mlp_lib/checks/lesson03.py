@@ -12,7 +12,7 @@ from ..data import make_xor
 from ..gradcheck import numerical_gradient, numerical_gradient_array
 from ..layers import affine_backward, affine_forward
 from ..losses import binary_cross_entropy
-from .base import Case, Exercise, Mistake, make_check
+from .base import Case, Exercise, Mistake, elementwise_numerical, make_check
 
 EXERCISE_SET = "03_backpropagation"
 
@@ -129,18 +129,12 @@ def _sigmoid_cases(rng):
     return cases
 
 
-def _sigmoid_numerical(case):
-    z = case.args[0]
-    h = 1e-5
-    return (sigmoid(z + h) - sigmoid(z - h)) / (2 * h)
-
-
 SIGMOID_PRIME = Exercise(
     name="sigmoid_prime",
     points=2,
     make_cases=_sigmoid_cases,
     reference=sigmoid_prime,
-    gradient=_sigmoid_numerical,
+    gradient=elementwise_numerical(sigmoid),
     references=("mlp_lib.activations:sigmoid_prime",),
     mistakes=[
         Mistake("the formula s(1 - s) holds for s = sigmoid(z), the activation's output; "

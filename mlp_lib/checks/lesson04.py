@@ -8,7 +8,8 @@ import numpy as np
 
 from ..activations import leaky_relu, leaky_relu_prime, sigmoid, sigmoid_prime, tanh_prime
 from ..gradcheck import numerical_gradient, rel_error
-from .base import Case, Exercise, Mistake, make_check
+from .base import Case, Exercise, Mistake, elementwise_numerical, make_check
+from .lesson03 import SIGMOID_PRIME as LESSON03_SIGMOID_PRIME
 from .runner import ScalarFunction
 
 EXERCISE_SET = "04_activation_derivatives"
@@ -24,14 +25,6 @@ def _label(z, extra=""):
 def _away_from_zero(z, margin=1e-3):
     """Move entries within ``margin`` of 0 to 0.5, so that no kink sits inside a difference step."""
     return np.where(np.abs(z) < margin, 0.5, z)
-
-
-def _elementwise_numerical(f):
-    """case -> centred-difference derivative of the elementwise function f at the case's z."""
-    def gradient(case):
-        z = np.asarray(case.args[0], dtype=np.float64)
-        return (f(z + H) - f(z - H)) / (2 * H)
-    return gradient
 
 
 # -- stable_sigmoid ------------------------------------------------------------------
@@ -99,20 +92,11 @@ SIGMOID_PRIME = Exercise(
     points=2,
     make_cases=_sigmoid_prime_cases,
     reference=sigmoid_prime,
-    gradient=_elementwise_numerical(sigmoid),
+    gradient=elementwise_numerical(sigmoid),
     errstate=OVERFLOW_RAISES,
     references=("mlp_lib.activations:sigmoid_prime",),
-    mistakes=[
-        Mistake("the formula s(1 - s) holds for s = sigmoid(z), the activation's output; here it was "
-                "applied to z itself. Compute s = sigmoid(z) first, then s(1 - s).",
-                lambda z: z * (1 - z)),
-        Mistake("the derivative is evaluated at the activation's output a = sigmoid(z) instead of at z: "
-                "the sigmoid ends up applied twice. sigmoid_prime takes the pre-activation z, the same "
-                "array the sigmoid took.", lambda z: sigmoid_prime(sigmoid(z))),
-        Mistake("this is the sigmoid itself, not its derivative.", lambda z: sigmoid(z)),
-        Mistake("this is 1 - s, only one factor of the derivative s(1 - s).", lambda z: 1 - sigmoid(z)),
-        Mistake("a sign inside the product is wrong: the derivative is s times (one minus s).",
-                lambda z: sigmoid(z) * (1 + sigmoid(z))),
+    # the mistakes of lesson 3's sigmoid_prime, and overflow, which this lesson's inputs provoke
+    mistakes=LESSON03_SIGMOID_PRIME.mistakes + [
         Mistake("an exponential overflowed, in sigmoid_prime or in the sigmoid it calls: "
                 "e^(-z) / (1 + e^(-z))^2 is right on paper, but e^(-z) overflows for very negative z. "
                 "Write the derivative with your stable sigmoid, s(1 - s) where s is your stable sigmoid of z, "
@@ -136,7 +120,7 @@ TANH_PRIME = Exercise(
     points=2,
     make_cases=_tanh_cases,
     reference=tanh_prime,
-    gradient=_elementwise_numerical(np.tanh),
+    gradient=elementwise_numerical(np.tanh),
     references=("mlp_lib.activations:tanh_prime",),
     mistakes=[
         Mistake("the formula 1 - a^2 holds for a = tanh(z), the activation's output; here it was applied "
