@@ -18,8 +18,9 @@ FULL_BATCH_UP_TO = 32
 
 
 class TrainingDiverged(FloatingPointError):
-    """The loss became NaN or infinite. ``epoch``, ``step``, ``lr`` and the ``history``
-    so far are attributes, so a plot can show where it happened."""
+    """The loss became NaN or infinite. ``epoch`` and ``step`` (0-based indices: the message
+    counts from 1, as a learner does), ``lr`` and the ``history`` so far are attributes, so a
+    plot can show where it happened."""
 
     def __init__(self, message, epoch, step, lr, history):
         super().__init__(message)
@@ -33,7 +34,8 @@ class History:
     loss, accuracy: mean over the epoch's training batches (accuracy is None for regression);
     val_loss, val_accuracy: on the validation data after each epoch, if given;
     lr: the learning rate of each epoch; step_loss: the loss of every step;
-    stopped: why training stopped before ``epochs`` (None if it ran to the end);
+    stopped: why training stopped before ``epochs`` (None if it ran to the end), counting
+    epochs from 1; best_epoch: the 0-based index of the best epoch when ``patience`` is set;
     diverged: True when it stopped because the loss was no longer finite.
     """
     loss: list = field(default_factory=list)
@@ -129,7 +131,7 @@ def train(model, X, y, *, epochs=100, lr=0.1, optimizer="sgd", optimizer_kwargs=
                 correct += np.count_nonzero(predicted == _labels_for_accuracy(model, y_batch))
             step += 1
             if on_step is not None and on_step({"epoch": epoch, "step": step, "loss": loss, "lr": lr_t}):
-                history.stopped = f"stopped by on_step at epoch {epoch}, step {step}"
+                history.stopped = f"stopped by on_step in epoch {epoch + 1}, after step {step}"
                 break
         history.loss.append(loss_sum / seen)
         history.accuracy.append(correct / seen if classify else None)
@@ -151,11 +153,11 @@ def train(model, X, y, *, epochs=100, lr=0.1, optimizer="sgd", optimizer_kwargs=
             elif epoch - history.best_epoch >= patience:
                 model.params.update(best_params)
                 model.bn_running.update(best_running)
-                history.stopped = (f"early stopping at epoch {epoch}: no improvement for {patience} epochs; "
-                                   f"restored the parameters of epoch {history.best_epoch}")
+                history.stopped = (f"early stopping after epoch {epoch + 1}: no improvement for {patience} "
+                                   f"epochs; restored the parameters of epoch {history.best_epoch + 1}")
                 break
         if on_epoch is not None and on_epoch(epoch, history):
-            history.stopped = f"stopped by on_epoch at epoch {epoch}"
+            history.stopped = f"stopped by on_epoch after epoch {epoch + 1}"
             break
     return history
 
@@ -182,7 +184,7 @@ def _labels_for_accuracy(model, y):
 
 def _diverged(history, epoch, step, lr, on_divergence):
     history.diverged = True
-    history.stopped = (f"training diverged at epoch {epoch}, step {step} with learning rate {lr:.4g}: "
+    history.stopped = (f"training diverged in epoch {epoch + 1}, step {step + 1} with learning rate {lr:.4g}: "
                        f"the loss became NaN or infinite. Try a smaller learning rate.")
     if on_divergence == "raise":
         raise TrainingDiverged(history.stopped, epoch, step, lr, history)

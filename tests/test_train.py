@@ -167,7 +167,7 @@ def test_early_stopping_stops_and_restores_the_best_parameters():
     best = int(np.argmin(history.val_loss))
     assert history.best_epoch == best
     assert history.epochs == best + 6 < 300                     # stopped `patience` epochs after the best
-    assert "early stopping" in history.stopped and f"epoch {best}" in history.stopped
+    assert "early stopping" in history.stopped and f"parameters of epoch {best + 1}" in history.stopped
     for name, value in model.params.items():
         np.testing.assert_array_equal(value, snapshots[best][name])
     assert evaluate(model, X[20:], y[20:])[0] == pytest.approx(history.val_loss[best])
@@ -182,7 +182,7 @@ def test_early_stopping_on_training_loss_without_validation_data():
     start = {k: v.copy() for k, v in model.params.items()}
     history = train(model, X, y, epochs=50, lr=0.1, optimizer=gradient_ascent, patience=3)
     assert history.best_epoch == 0 and history.epochs == 4
-    assert "early stopping at epoch 3" in history.stopped
+    assert "early stopping after epoch 4" in history.stopped and "parameters of epoch 1" in history.stopped
     # restored to the parameters after epoch 0 (one step from the start, full batch)
     _, grads = MLP([2, 4, 2]).loss(X, y)
     for name in start:
@@ -239,7 +239,7 @@ def test_divergence_raises_naming_epoch_step_and_lr():
         _diverging_run()
     err = info.value
     message = str(err)
-    assert f"epoch {err.epoch}" in message and f"step {err.step}" in message
+    assert f"in epoch {err.epoch + 1}, step {err.step + 1} " in message     # counted from 1 for the reader
     assert err.lr == 1e6 and "learning rate 1e+06" in message
     assert 0 < err.step and err.epoch < 50
     assert err.history.diverged and np.isnan(err.history.loss[-1])

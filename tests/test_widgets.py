@@ -114,7 +114,7 @@ def test_too_large_a_rate_diverges_and_says_where():
     h.controls["lr"].value = 30.0
     state = h.state
     assert state["diverged"]
-    assert "learning rate 30" in state["message"] and f"epoch {state['diverged_at']}" in state["message"]
+    assert "learning rate 30" in state["message"] and f"in epoch {state['diverged_at'] + 1} " in state["message"]
     assert state["history"].epochs == state["diverged_at"] + 1 < 300      # the curve up to that point
     assert state["history"].loss[-1] > 3 * state["history"].loss[0]
     assert "diverged" in html_text(h)

@@ -29,7 +29,7 @@ def lr_explorer(X=None, y=None, layer_sizes=(2, 4, 1), activation="tanh", loss="
     rule, with ``optimizer_kwargs``; full-batch ``train`` for ``epochs`` epochs from ``seed``.
     blowup: a loss above blowup * (first epoch's loss) counts as diverged.
     -> WidgetHandle: controls "lr", "epochs"; state "history", "final_loss", "diverged",
-    "message", "diverged_at" (epoch or None), "model", "png".
+    "message", "diverged_at" (0-based index of the epoch, or None), "model", "png".
     """
     if X is None:
         X, y = make_xor()
@@ -93,7 +93,7 @@ def _divergence(history, lr, blowup):
     first, last = history.loss[0], history.loss[-1]
     if history.stopped and last > blowup * first:
         epoch = len(history.loss) - 1
-        return epoch, (f"training diverged at epoch {epoch} with learning rate {lr:.4g}: the loss grew from "
+        return epoch, (f"training diverged in epoch {epoch + 1} with learning rate {lr:.4g}: the loss grew from "
                        f"{first:.4f} to {last:.4f}, more than {blowup:g} times its first value. Each step "
                        f"overshoots the minimum and lands higher on the other side. Try a smaller learning rate.")
     return None, ""
