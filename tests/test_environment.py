@@ -125,6 +125,17 @@ def test_pyproject_and_environment_yml_agree():
     assert not problems, "pyproject.toml and environment.yml disagree:\n" + "\n".join(problems)
 
 
+
+def test_binder_installs_the_course_after_the_environment():
+    """repo2docker builds environment.yml before the sources are in place, so a local path in its
+    pip section breaks the Binder build; postBuild installs the package once they are there."""
+    conda, pip = environment_yml_dependencies((ROOT / "environment.yml").read_text())
+    local = [entry for entry in conda + pip if entry.startswith(("-e", ".", "/")) or "file:" in entry]
+    assert not local, f"environment.yml installs local paths, which break a Binder build: {local}"
+    post_build = ROOT / "postBuild"
+    assert post_build.stat().st_mode & 0o111, "postBuild must be executable"
+    assert "pip install --no-deps -e ." in post_build.read_text()
+
 def test_comparison_finds_each_kind_of_disagreement():
     pip_side = ["numpy>=1.23", "matplotlib>=3.6", "pytest>=7.0", "scikit_learn >= 1.2"]
     conda_side = ["python=3.11", "numpy>=1.24", "pytest>=7.0", "ipywidgets>=8.0", "scikit-learn>=1.2", "pip",
