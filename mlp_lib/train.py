@@ -94,7 +94,7 @@ def train(model, X, y, *, epochs=100, lr=0.1, optimizer="sgd", optimizer_kwargs=
     rule = get_optimizer(optimizer)
     hyper = dict(optimizer_kwargs or {})
     rng = as_rng(seed)
-    classify = _labels_for_accuracy(model, y[:1]) is not None
+    classify = _is_classifier(model)
     states = {name: None for name in model.params}
     history = History()
     best_loss, best_params = np.inf, None
@@ -173,13 +173,19 @@ def evaluate(model, X, y):
     return loss, acc
 
 
+def _is_classifier(model):
+    """True when accuracy means something: softmax cross-entropy, or one binary output."""
+    return model.loss_name == "softmax_cross_entropy" or (
+        model.loss_name == "binary_cross_entropy" and model.layer_sizes[-1] == 1)
+
+
 def _labels_for_accuracy(model, y):
     """Integer labels to score accuracy against, or None for regression / custom losses."""
+    if not _is_classifier(model):
+        return None
     if model.loss_name == "softmax_cross_entropy":
         return y if y.ndim == 1 else np.argmax(y, axis=1)
-    if model.loss_name == "binary_cross_entropy":
-        return (y.reshape(len(y), -1)[:, 0] > 0.5).astype(np.intp) if model.layer_sizes[-1] == 1 else None
-    return None
+    return (y.reshape(len(y), -1)[:, 0] > 0.5).astype(np.intp)
 
 
 def _diverged(history, epoch, step, lr, on_divergence):

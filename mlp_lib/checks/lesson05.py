@@ -141,10 +141,14 @@ def _ce_columns_of_y(Z, y):
     return float(-np.mean(log_softmax(Z)[:, y])), softmax_cross_entropy(Z, y)[1]
 
 
-def _ce_numerical(case):
-    Z, y = case.args
-    Z = Z.astype(np.float64)
-    return {"dlogits": numerical_gradient(lambda: softmax_cross_entropy(Z, y)[0], Z)}
+def _loss_numerical(loss):
+    """A ``gradient`` for a loss exercise: case -> {"dlogits": centred differences of the
+    reference loss at the case's logits, in float64}."""
+    def gradient(case):
+        z, y = case.args
+        z = z.astype(np.float64)
+        return {"dlogits": numerical_gradient(lambda: loss(z, y)[0], z)}
+    return gradient
 
 
 SOFTMAX_CROSS_ENTROPY = Exercise(
@@ -153,7 +157,7 @@ SOFTMAX_CROSS_ENTROPY = Exercise(
     make_cases=_ce_cases,
     reference=softmax_cross_entropy,
     outputs=("loss", "dlogits"),
-    gradient=_ce_numerical,
+    gradient=_loss_numerical(softmax_cross_entropy),
     references=("mlp_lib.losses:softmax_cross_entropy", "mlp_lib.activations:log_softmax",
                 "mlp_lib.activations:softmax"),
     errstate=OVERFLOW_RAISES,
@@ -224,19 +228,13 @@ def _bce_grad(change):
     return compute
 
 
-def _bce_numerical(case):
-    z, y = case.args
-    z = z.astype(np.float64)
-    return {"dlogits": numerical_gradient(lambda: binary_cross_entropy(z, y)[0], z)}
-
-
 BINARY_CROSS_ENTROPY = Exercise(
     name="binary_cross_entropy",
     points=3,
     make_cases=_bce_cases,
     reference=binary_cross_entropy,
     outputs=("loss", "dlogits"),
-    gradient=_bce_numerical,
+    gradient=_loss_numerical(binary_cross_entropy),
     references=("mlp_lib.losses:binary_cross_entropy", "mlp_lib.losses:softmax_cross_entropy"),
     mistakes=[
         Mistake("log(1 + exp(-z)) overflows for very negative z (exp(800) is infinite): use |z| in the "
