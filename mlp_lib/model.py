@@ -11,11 +11,16 @@ import numpy as np
 
 from .activations import get_activation
 from .init import get_initializer
-from .layers import (activation_backward, activation_forward, affine_backward, affine_forward,
-                     batchnorm_backward, batchnorm_forward, dropout_backward, dropout_forward)
+from . import layers
 from .losses import OUTPUT_TRANSFORMS, check_targets, get_loss
 from .validation import (as_float_array, as_rng, check_positive, check_probability,
-                         check_same_length)
+                         check_same_length, unchecked)
+
+# The model checks X and y once per call; the layers then run without their own checks.
+(activation_backward, activation_forward, affine_backward, affine_forward, batchnorm_backward, batchnorm_forward,
+ dropout_backward, dropout_forward) = (unchecked(getattr(layers, name)) for name in (
+    "activation_backward", "activation_forward", "affine_backward", "affine_forward", "batchnorm_backward",
+    "batchnorm_forward", "dropout_backward", "dropout_forward"))
 
 _RELU_LIKE = {"relu", "leaky_relu"}
 
@@ -54,9 +59,9 @@ class MLP:
         if weight_decay < 0:
             raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
         self.layer_sizes = [int(s) for s in layer_sizes]
-        self.activation = get_activation(activation)
+        self.activation = tuple(unchecked(f) for f in get_activation(activation))
         self.loss_name = loss if isinstance(loss, str) else None
-        self.loss_fn = get_loss(loss)
+        self.loss_fn = unchecked(get_loss(loss))
         if init is None:
             init = "he_normal" if activation in _RELU_LIKE else "xavier_normal"
         self.init = get_initializer(init)

@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .data import iterate_minibatches
+from . import data
 from .model import predictions_from_logits
 from .optim import get_optimizer
-from .validation import as_rng, check_positive
+from .validation import as_rng, check_positive, unchecked
+
+iterate_minibatches = unchecked(data.iterate_minibatches)     # X and y are checked once, by the model
 
 FULL_BATCH_UP_TO = 32
 
@@ -91,7 +93,7 @@ def train(model, X, y, *, epochs=100, lr=0.1, optimizer="sgd", optimizer_kwargs=
         check_positive(patience, "patience", integer=True)
     if validation_data is not None:
         X_val, y_val = model._check_Xy(*validation_data)
-    rule = get_optimizer(optimizer)
+    rule = unchecked(get_optimizer(optimizer))
     hyper = dict(optimizer_kwargs or {})
     rng = as_rng(seed)
     classify = _is_classifier(model)
