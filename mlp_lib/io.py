@@ -139,7 +139,7 @@ def _arrays_of(model):
                              f"'running_*'), got {name!r}")
         arr = np.asarray(value)
         if arr.dtype.kind not in "biuf":
-            raise TypeError(f"parameter {name!r} must be an array of (real) numbers, got dtype {arr.dtype}")
+            raise TypeError(f"parameter {name!r} must be an array of numbers (real), got dtype {arr.dtype}")
         arrays[name] = arr
     for l, stats in running.items():
         for key in RUNNING:
