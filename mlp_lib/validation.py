@@ -663,8 +663,8 @@ def split_parts(parts, args):
     """train_val_test_split's result: no part that was asked for is empty."""
     for (name, fraction), X_part in zip((("train", 1), ("val", args["val"]), ("test", args["test"])), parts[::2]):
         if fraction > 0 and len(X_part) == 0:
-            raise ValueError(f"the {name} part is empty: {len(args['X'])} samples with val={args['val']} and "
-                             f"test={args['test']}" + (" (rounded per class: stratify=False rounds once)" if args["stratify"] else "")
+            raise ValueError(f"the {name} part must hold at least one sample, got none from {len(args['X'])} "
+                             f"samples with val={args['val']} and test={args['test']}" + (" (rounded per class: stratify=False rounds once)" if args["stratify"] else "")
                              + f"; use more data or a larger fraction (or 0 for no {name} part)")
     return parts
 
@@ -737,7 +737,8 @@ class Contract:
             bound = self.signature.bind(*args, **kwargs)
         except TypeError as exc:
             valid = ", ".join(self.signature.parameters)
-            raise TypeError(f"{name}(): {exc}; {name} takes ({valid})") from None
+            given = ", ".join([f"{len(args)} positional"] * bool(args) + list(kwargs))
+            raise TypeError(f"{name}(): {exc}; expected arguments ({valid}), got {given or 'none'}") from None
         bound.apply_defaults()
         values = bound.arguments
         dims = {}
