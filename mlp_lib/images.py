@@ -124,17 +124,32 @@ def load_digit_image(source):
 def _features_of(file, label):
     """digit_features of one image file, with ``label`` (the file's name) in every error."""
     try:
-        with Image.open(file) as image:
-            width, height = image.size
-            if width * height > MAX_PIXELS:
-                raise ValueError(f"the image is {width} x {height} = {width * height:,} pixels, more than the "
-                                 f"limit of {MAX_PIXELS:,}: make it smaller first")
+        image = Image.open(file)
+    except Exception as exc:                      # untrusted bytes: whatever the decoder meets
+        raise ValueError(f"{label}: expected an image file ({', '.join(IMAGE_SUFFIXES)}), got "
+                         + ("an empty file" if isinstance(exc, Image.UnidentifiedImageError) and _is_empty(file)
+                            else "data no image reader recognises" if isinstance(exc, Image.UnidentifiedImageError)
+                            else f"one that cannot be read ({type(exc).__name__}: {exc})")) from None
+    with image:
+        width, height = image.size
+        if width * height > MAX_PIXELS:
+            raise ValueError(f"{label}: the image is {width} x {height} = {width * height:,} pixels, more than "
+                             f"the limit of {MAX_PIXELS:,}: make it smaller first")
+        try:
             image.load()
+        except Exception as exc:
+            raise ValueError(f"{label}: expected a complete image, got one that cannot be decoded "
+                             f"({type(exc).__name__}: {exc})") from None
+        try:
             return digit_features(image)
-    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
-        reason = "not an image file this loader can read" if isinstance(exc, Image.UnidentifiedImageError) \
-            else str(exc) or type(exc).__name__
-        raise ValueError(f"{label}: {reason}") from None
+        except ValueError as exc:
+            raise ValueError(f"{label}: {exc}") from None
+
+
+def _is_empty(file):
+    if isinstance(file, io.BytesIO):
+        return not file.getbuffer().nbytes
+    return isinstance(file, (str, os.PathLike)) and os.path.getsize(file) == 0
 
 
 def load_digit_images(source):
