@@ -21,8 +21,12 @@ The contract, the same for every array argument of every public function:
 * **Finite.** Every array argument of a checked call must be finite. A NaN in a public call's
   input is refused rather than passed on: an activation or a layer would hand it on silently,
   and a metric, a split or a label lookup would turn it into a plausible-looking number.
-  The exceptions are documented where they are made: ``iterate_minibatches`` and the
-  generators' outputs only index or create data, and ``load_params`` checks every array it reads.
+  Decided per function: ``iterate_minibatches`` does not scan (it only hands back rows of its
+  input, unchanged, and the training loop's X was checked by the model); ``numerical_gradient``
+  also refuses a non-finite result (f undefined next to x); ``load_params`` checks every array
+  it reads, after converting it to the model's dtype (a float64 value may overflow float32).
+  Values computed inside the training loop (logits, gradients) are not scanned: a diverging
+  run is caught by the loop's own check of the loss.
 * **Hyperparameters** have the ranges of ``torch.optim`` or stricter (``lr >= 0``, ``eps > 0``,
   ``0 <= beta < 1``, ``0 <= momentum < 1``, ...), and flags must be real booleans (``"no"`` is
   not False).
