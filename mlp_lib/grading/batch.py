@@ -49,7 +49,12 @@ def find_submissions(path, max_bytes=MAX_NOTEBOOK_BYTES):
     root = path.resolve()
     found = []
     for folder, dirs, files in os.walk(root, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not _is_link(os.path.join(folder, d)))
+        for d in sorted(dirs):
+            if not d.startswith(".") and os.path.islink(os.path.join(folder, d)):
+                rel = pathlib.PurePosixPath(pathlib.Path(folder, d).relative_to(root).as_posix())
+                found.append(Submission(f"{rel}/", rel.parts[0], pathlib.Path(folder, d),
+                                        f"{d} is a symbolic link to a folder: hand in the notebooks themselves"))
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not os.path.islink(os.path.join(folder, d)))
         for name in sorted(files):
             if not name.endswith(".ipynb") or name.startswith("."):
                 continue
@@ -59,10 +64,6 @@ def find_submissions(path, max_bytes=MAX_NOTEBOOK_BYTES):
     if not found:
         raise ValueError(f"no notebooks (*.ipynb) found in the folder {path}")
     return sorted(found, key=lambda s: s.key)
-
-
-def _is_link(path):
-    return os.path.islink(path)
 
 
 def _submission(key, learner, path, root, max_bytes):

@@ -6,8 +6,11 @@ Built on nbclient; the learner's code runs only in the kernel's process, inside 
 cells (it trusts only the arrays the functions return), only the error a cell raised.
 """
 import asyncio
+import functools
+import glob
 import logging
 import os
+import shutil
 import subprocess
 import sys
 
@@ -60,12 +63,39 @@ class SandboxedKernelManager(AsyncKernelManager):
         return result
 
 
+@functools.lru_cache(maxsize=None)
+def _font_cache():
+    """matplotlib's font list of the grader's own installation (built once if missing), so that a
+    kernel's first plot does not spend seconds rebuilding it in a fresh home. -> path or None."""
+    try:
+        import matplotlib
+        import matplotlib.font_manager  # noqa: F401  (builds and saves the list when missing)
+    except ImportError:
+        return None
+    found = sorted(glob.glob(os.path.join(matplotlib.get_cachedir(), "fontlist-v*.json")))
+    return found[-1] if found else None
+
+
+def seed_home(home, uid=None):
+    """Put matplotlib's font list into a kernel's fresh home (owned by the kernel's user)."""
+    source = _font_cache()
+    if source is None:
+        return
+    folder = os.path.join(home, ".matplotlib")
+    os.makedirs(folder, exist_ok=True)
+    target = os.path.join(folder, os.path.basename(source))
+    shutil.copyfile(source, target)
+    if uid is not None and os.geteuid() == 0:
+        for path in (folder, target):
+            os.chown(path, uid, uid)
+
+
 def kernel_environment(home):
     """The whole environment of a sandboxed kernel: nothing of the teacher's but locale and BLAS."""
     env = {key: os.environ[key] for key in KEPT_ENVIRONMENT if key in os.environ}
     env.update({"HOME": home, "USER": "learner", "LOGNAME": "learner", "PATH": f"{os.path.dirname(sys.executable)}"
                 ":/usr/local/bin:/usr/bin:/bin", "MPLBACKEND": "Agg", "PYTHONNOUSERSITE": "1",
-                "PYTHONDONTWRITEBYTECODE": "1", "TMPDIR": "/tmp", "OPENBLAS_NUM_THREADS": "1",
+                "PYTHONDONTWRITEBYTECODE": "1", "TMPDIR": "/tmp", "MPLCONFIGDIR": os.path.join(home, ".matplotlib"), "OPENBLAS_NUM_THREADS": "1",
                 "OMP_NUM_THREADS": "1"})
     env.setdefault("LANG", "C.UTF-8")
     return env
@@ -87,6 +117,7 @@ class KernelSession:
         self.home = self.workdir
         if sandbox is not None:
             self.home, self.run_dir, self.io_dir, self.uid = sandbox.prepare(self.workdir)
+            seed_home(self.home, self.uid)
 
     def start(self):
         self.nb = nbformat.v4.new_notebook()

@@ -23,6 +23,7 @@ Where bubblewrap is missing or cannot make namespaces, ``check_available`` raise
 """
 import copy
 import functools
+import glob
 import importlib.metadata
 import os
 import pathlib
@@ -42,6 +43,9 @@ ALLOWED_DISTRIBUTIONS = ("ipykernel", "numpy", "matplotlib", "ipywidgets", "pill
 ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/localtime", "/etc/passwd", "/etc/group",
              "/etc/nsswitch.conf")
 SYSTEM_DIRS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+# Other Python installations' packages under /usr, hidden (a subprocess could import them).
+SYSTEM_PACKAGES = ("/usr/lib/python3*/dist-packages", "/usr/lib/python3*/site-packages",
+                   "/usr/local/lib/python3*/dist-packages", "/usr/local/lib/python3*/site-packages")
 UID_RANGE = (200_000, 1_200_000)   # unprivileged user ids for kernels started as root
 
 INSTALL_HELP = (
@@ -199,8 +203,10 @@ class Sandbox:
         base_site = os.path.join(sys.base_prefix, "lib", f"python{sys.version_info[0]}.{sys.version_info[1]}",
                                  "site-packages")
         site_dirs = _site_dirs()
-        if os.path.isdir(base_site) and base_site not in site_dirs:
-            args += ["--tmpfs", base_site]
+        hidden = {base_site} | {p for pattern in SYSTEM_PACKAGES for p in glob.glob(pattern)}
+        for path in sorted(hidden - set(site_dirs)):
+            if os.path.isdir(path):
+                args += ["--tmpfs", path]
         allowed = allowed_site_entries()
         for site in site_dirs:
             args += ["--perms", "0755", "--tmpfs", site]

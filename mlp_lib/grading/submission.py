@@ -212,6 +212,7 @@ class _Grading:
         # the grader writes each call's inputs where the kernel can only read them
         self.inputs_dir = self.session.run_dir if sandbox is not None else workdir
         self.answers_dir = self.session.io_dir if sandbox is not None else workdir
+        self.sandboxed = sandbox is not None
         self.skipped = {}      # cell index -> why it is left out of replays
         self.cell_errors = {}  # cell index -> what went wrong in it
         self.restarts = 0
@@ -253,7 +254,7 @@ class _Grading:
         source = (f"__mlp_course_runner = {{'__name__': '__mlp_course_runner__'}}\n"
                   f"exec(compile({RUNNER_SOURCE!r}, '<mlp-course-runner>', 'exec'), __mlp_course_runner)\n"
                   f"__mlp_course_runner['collect_in_kernel'](__import__('IPython').get_ipython().user_ns, "
-                  f"{exercise.name!r}, {in_stem!r}, {out_stem!r}, (), "
+                  f"{exercise.name!r}, {in_stem!r}, {out_stem!r}, {self.references(exercise)!r}, "
                   f"{float(exercise.time_budget)!r}, {dict(exercise.errstate or {})!r})\n"
                   f"del __mlp_course_runner")
         outcome = self.session.run(source, exercise.time_budget + 20)
@@ -264,13 +265,18 @@ class _Grading:
             why = ("the kernel died while running it (os._exit, a crash, or no memory left)"
                    if status == "crashed" else f"it did not finish within {exercise.time_budget:.0f} s")
             return CheckResult(exercise.name, False, status, f"✗ {exercise.name}: {why}.")
-        outcomes = read_answers(out_stem, len(cases))
+        outcomes = read_answers(out_stem, len(cases), keep_reference_flags=not self.sandboxed)
         if outcomes is None:
             detail = f": {outcome['error']}" if outcome.get("error") else ""
             return CheckResult(exercise.name, False, "error",
                                f"✗ {exercise.name}: its answers could not be read back (the notebook changed "
                                f"the grader's code or files while it ran){detail}.")
         return outcomes
+
+    def references(self, exercise):
+        """The package functions whose calls the kernel records. In the sandbox there are none to
+        record (they are absent); a plain kernel, for a learner's own check, still has them."""
+        return () if self.sandboxed else tuple(exercise.references)
 
     def replay(self):
         self.restarts += 1
@@ -374,9 +380,11 @@ def _fill(report, exercises, status, why):
                                    status, why, f"✗ {why}"))
 
 
-def read_answers(out_stem, n):
+def read_answers(out_stem, n, keep_reference_flags=False):
     """The outcomes the kernel wrote for ``n`` calls, read defensively (no link is followed,
-    sizes are bounded, no pickle is loaded, any malformed content is refused). -> list or None."""
+    sizes are bounded, no pickle is loaded, any malformed content is refused). -> list or None.
+    keep_reference_flags: believe the kernel's record of calls to the package's solution (a
+    plain kernel's; it can only lower a score)."""
     try:
         tree = json.loads(_read_bounded(out_stem + ".json").decode("utf-8"))
         data = _read_bounded(out_stem + ".npz")
@@ -388,7 +396,7 @@ def read_answers(out_stem, n):
         outcomes = runner.decode(tree, arrays)
     except Exception:   # anything a hostile kernel could write: the answers cannot be read
         return None
-    return _trusted(outcomes, n)
+    return _trusted(outcomes, n, keep_reference_flags)
 
 
 def _read_bounded(path):
@@ -403,7 +411,7 @@ def _read_bounded(path):
         os.close(fd)
 
 
-def _trusted(outcomes, n):
+def _trusted(outcomes, n, keep_reference_flags=False):
     """Outcomes as ``runner.call_cases`` writes them, keeping only what may be believed: the
     returned value, and what can only lower a score (the call failed, and how)."""
     if not isinstance(outcomes, list) or len(outcomes) != n:
@@ -423,6 +431,9 @@ def _trusted(outcomes, n):
         if outcome["status"] == "timeout":
             budget = outcome.get("budget")
             clean["budget"] = float(budget) if isinstance(budget, (int, float)) and np.isfinite(budget) else 0.0
+        called = outcome.get("reference_called")
+        if keep_reference_flags and isinstance(called, list) and called:
+            clean["reference_called"] = [cut(name, 100) for name in called[:5]]
         if clean["status"] == "error" and clean.get("error", "").startswith(NOT_AVAILABLE):
             clean["reference_called"] = [clean["error"].split(": ", 1)[-1].split(" is not available")[0]]
         kept.append(clean)
