@@ -31,11 +31,13 @@ from .kernel import KernelSession
 RUNNER_SOURCE = pathlib.Path(runner.__file__).read_text(encoding="utf-8")
 MAX_RESTARTS = 8
 MAX_NOTEBOOK_BYTES = 20 * 2**20   # a submitted notebook larger than this is refused
-MAX_ANSWER_BYTES = 256 * 2**20    # the answers read back from one exercise's calls
+MAX_ANSWER_BYTES = 64 * 2**20     # the answers read back from one exercise's calls
 MAX_REASON_CHARS = 600            # of a gradebook reason (the feedback file keeps more)
 MAX_MESSAGE_CHARS = 6000          # of a feedback message
 CALL_STATUSES = {"ok", "not_implemented", "not_defined", "error", "timeout"}
 NOT_AVAILABLE = "NotAvailableWhileGrading"
+ONLY_ALLOWED = ("while grading, only NumPy, matplotlib and the course package are available: PyTorch, "
+                "scikit-learn, SciPy and the like are not")
 
 
 def new_seed():
@@ -434,6 +436,8 @@ def _trusted(outcomes, n, keep_reference_flags=False):
         called = outcome.get("reference_called")
         if keep_reference_flags and isinstance(called, list) and called:
             clean["reference_called"] = [cut(name, 100) for name in called[:5]]
+        if clean.get("error", "").startswith("ModuleNotFoundError"):
+            clean["error"] += f" ({ONLY_ALLOWED})"
         if clean["status"] == "error" and clean.get("error", "").startswith(NOT_AVAILABLE):
             clean["reference_called"] = [clean["error"].split(": ", 1)[-1].split(" is not available")[0]]
         kept.append(clean)
@@ -452,8 +456,7 @@ def _own_cell_problem(result, exercise, cells, cell_errors):
             if error.get("error", "").startswith("it waits for keyboard input"):
                 what = error["error"]
             elif "ModuleNotFoundError" in error.get("error", ""):
-                what += (" (while grading, only NumPy, matplotlib and the course package are available: "
-                         "PyTorch, scikit-learn, SciPy and the like are not)")
+                what += f" ({ONLY_ALLOWED})"
             elif NOT_AVAILABLE in error.get("error", ""):
                 status = "reference_called"
             return CheckResult(exercise.name, False, status,
