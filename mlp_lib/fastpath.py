@@ -100,7 +100,7 @@ class FastSteps:
             sizes = self.model.layer_sizes
             buf = {"z": [np.empty((n, m), dtype=self.dtype) for m in sizes[1:]],
                    "da": [np.empty((n, m), dtype=self.dtype) for m in sizes[1:-1]],
-                   "tmp": np.empty((n, sizes[-1]), dtype=self.dtype)}
+                   "tmp": np.empty((n, sizes[-1]), dtype=self.dtype), "rows": np.arange(n)}
             if self.shuffle:
                 buf["X"] = np.empty((n, sizes[0]), dtype=self.dtype)
                 buf["y"] = np.empty((n,) + self.y.shape[1:], dtype=self.y.dtype)
@@ -150,12 +150,12 @@ class FastSteps:
         logits = a
         hits = 0
         if self.classify:
-            predicted = logits[:, 0] > 0 if self.loss_kind == "binary_cross_entropy" else np.argmax(logits, axis=1)
+            predicted = logits[:, 0] > 0 if self.loss_kind == "binary_cross_entropy" else logits.argmax(axis=1)
             hits = int(np.count_nonzero(predicted == self.labels_batch))
         loss, dz = self._loss(logits)
         for l in range(L - 1, -1, -1):
             np.matmul(inputs[l].T, dz, out=self.dW[l])
-            np.sum(dz, axis=0, out=self.db[l])
+            np.add.reduce(dz, axis=0, out=self.db[l])
             if l:
                 da = np.matmul(dz, self.W[l].T, out=buf["da"][l - 1])
                 if self.act_kind is None:
@@ -176,16 +176,16 @@ class FastSteps:
         y, kind, N = self.y_batch, self.loss_kind, logits.shape[0]
         if kind == "softmax_cross_entropy":
             log_p = self.buf["tmp"]
-            np.subtract(logits, logits.max(axis=1, keepdims=True), out=log_p)
-            log_p -= np.log(np.sum(np.exp(log_p), axis=1, keepdims=True))
+            np.subtract(logits, np.maximum.reduce(logits, axis=1, keepdims=True), out=log_p)
+            log_p -= np.log(np.add.reduce(np.exp(log_p), axis=1, keepdims=True))
             if self.int_targets:
-                rows = np.arange(N)
-                loss = -np.sum(log_p[rows, y]) / N
+                rows = self.buf["rows"]
+                loss = -np.add.reduce(log_p[rows, y]) / N
                 dz = np.exp(log_p, out=log_p)
                 dz[rows, y] -= 1
                 dz /= N
             else:
-                loss = -np.sum(y * log_p) / N
+                loss = -np.add.reduce(y * log_p, axis=None) / N
                 dz = np.exp(log_p, out=log_p)
                 dz -= y
                 dz /= N
@@ -194,13 +194,13 @@ class FastSteps:
             z, dz = logits, self.buf["tmp"]
             losses = np.logaddexp(0, z)
             losses -= z * y
-            loss = float(np.sum(losses) / N)
+            loss = float(np.add.reduce(losses, axis=None) / N)
             np.subtract(_sigmoid(z, dz), y, out=dz)
             dz /= N
             return loss, dz
         if kind == "mse":
             dz = np.subtract(logits, y, out=self.buf["tmp"])
-            loss = float(np.mean(dz * dz))
+            loss = float(np.add.reduce(dz * dz, axis=None) / dz.size)
             dz *= 2.0 / dz.size
             return loss, dz
         return self.record.fn(logits, y)             # a learner's loss, called as the plain loop does

@@ -90,14 +90,14 @@ class MLP:
         self.batchnorm = bool(batchnorm)
         self.affine = _check_pair(affine, "affine", "(affine_forward, affine_backward)")
         example = "(forward, backward) as in lesson 7"
-        if dropout_layer is not None and not self.dropout:
-            raise ValueError("dropout_layer was given but dropout is 0: pass dropout=p with p in (0, 1)")
-        if batchnorm_layer is not None and not self.batchnorm:
-            raise ValueError("batchnorm_layer was given but batchnorm is False: pass batchnorm=True as well")
         self.dropout_layer = (_check_pair(dropout_layer, "dropout_layer", example) if dropout_layer is not None
                               else (package_dropout_forward, dropout_backward))
         self.batchnorm_layer = (None if batchnorm_layer is None
                                 else _check_pair(batchnorm_layer, "batchnorm_layer", example))
+        if dropout_layer is not None and not self.dropout:
+            raise ValueError("dropout_layer was given but dropout is 0: pass dropout=p with p in (0, 1)")
+        if batchnorm_layer is not None and not self.batchnorm:
+            raise ValueError("batchnorm_layer was given but batchnorm is False: pass batchnorm=True as well")
         self.dtype = np.dtype(dtype)
         self.rng = as_rng(seed)
         self.params = {}
@@ -176,10 +176,11 @@ class MLP:
             affine_cache, bn_cache, act_cache, drop_cache = caches[l - 1]
             if l < self.num_layers:
                 if drop_cache is not None:
-                    dout = self.dropout_layer[1](dout, drop_cache)
+                    dout = np.asarray(self.dropout_layer[1](dout, drop_cache), dtype=self.dtype)
                 dout = activation_backward(dout, act_cache)
-                if bn_cache is not None:
-                    dout, grads[f"gamma{l}"], grads[f"beta{l}"] = bn_backward(dout, bn_cache)
+                if bn_cache is not None:      # a learner's pair may compute in float64: keep the model's dtype
+                    dout, grads[f"gamma{l}"], grads[f"beta{l}"] = (
+                        np.asarray(g, dtype=self.dtype) for g in bn_backward(dout, bn_cache))
             if l == 1 and backward is affine_backward:    # the data X needs no gradient: skip dout @ W1.T
                 dout, grads["W1"], db = affine_backward(dout, affine_cache, input_grad=False)
             else:
