@@ -123,10 +123,10 @@ class FastSteps:
             idx = order[start:start + B]
             n = len(idx)
             buf = self.buf = self._buffers(n)
-            self.X_batch = np.take(self.X, idx, axis=0, out=buf["X"], mode="clip")
-            self.y_batch = np.take(self.y, idx, axis=0, out=buf["y"], mode="clip")
+            self.X_batch = self.X.take(idx, axis=0, out=buf["X"], mode="clip")
+            self.y_batch = self.y.take(idx, axis=0, out=buf["y"], mode="clip")
             if self.classify:
-                self.labels_batch = np.take(self.labels, idx, out=buf["labels"], mode="clip")
+                self.labels_batch = self.labels.take(idx, out=buf["labels"], mode="clip")
             yield n
 
     # -- one step ----------------------------------------------------------------------
