@@ -199,7 +199,7 @@ class _Steps:
         self.X, self.y, self.batch_size, self.shuffle = X, y, batch_size, shuffle
         self.classify = None        # known from the width of the first logits
         self.states = {name: None for name in model.params}
-        model.params = {k: np.array(v) for k, v in model.params.items()}   # the loop's own copies
+        model.params.update({k: np.array(v) for k, v in model.params.items()})   # the loop's own copies
 
     def batches(self, rng):
         for self.X_batch, self.y_batch in iterate_minibatches(self.X, self.y, self.batch_size, rng, self.shuffle):
