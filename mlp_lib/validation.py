@@ -487,7 +487,7 @@ UPDATE_RULE = dict(param="*", grad="like param", lr=NONNEG, weight_decay=NONNEG)
 def sgd_arguments(args):
     """sgd: Nesterov momentum needs a momentum and zero dampening (as torch.optim.SGD)."""
     if args["nesterov"] and (args["momentum"] <= 0 or args["dampening"] != 0):
-        raise ValueError(f"Nesterov momentum requires momentum > 0 and dampening = 0, got "
+        raise ValueError(f"nesterov=True requires momentum > 0 and dampening = 0 (as torch.optim.SGD), got "
                          f"momentum={args['momentum']}, dampening={args['dampening']}")
 
 
@@ -796,3 +796,9 @@ def check_call(fn, *args, **kwargs):
     """
     contract = getattr(fn, "contract", None)
     return {} if contract is None else dict(contract.bind(args, kwargs).arguments)
+
+
+def check_nonnegative(value, name):
+    """Raise unless ``value`` is a finite real number >= 0 (a learning rate of 0, an L2 strength
+    of 0); return it as a float."""
+    return check_real(value, name, 0)

@@ -93,7 +93,7 @@ def test_misspelt_hyperparameters_list_the_valid_names():
 
 
 def test_nesterov_needs_momentum_as_in_torch():
-    with pytest.raises(ValueError, match="Nesterov"):
+    with pytest.raises(ValueError, match="nesterov=True requires momentum > 0"):
         O.sgd(np.ones(2), np.ones(2), None, 0.1, nesterov=True)
 
 
