@@ -12,7 +12,7 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 from ..gradcheck import rel_error
-from . import runner
+from . import runner, wire
 
 GRADIENT_TOLERANCE = 1e-7
 SHOWN_ENTRIES = 3
@@ -318,7 +318,7 @@ def _structure_problem(exercise, case, got, want):
         if path not in got_leaves:
             return _missing_problem(exercise, got, want, path, label)
         g = got_leaves[path]
-        if isinstance(g, (runner.Opaque, str)) or g is None:
+        if isinstance(g, (wire.Opaque, str)) or g is None:
             return (f"✗ {name}: {label} should be {_kind(w)}, got {'None' if g is None else _type_name(g)}"
                     + (". Is a `return` missing?" if g is None else "."))
         if np.shape(w) != np.shape(g) and not (np.ndim(w) == 0 and np.size(g) == 1):
@@ -523,7 +523,7 @@ def _leaf_arrays(x):
 
 
 def _type_name(x):
-    return x.type_name if isinstance(x, runner.Opaque) else type(x).__name__
+    return x.type_name if isinstance(x, wire.Opaque) else type(x).__name__
 
 
 def _kind(w):
