@@ -22,8 +22,8 @@ from .init import get_initializer
 from .layers import (activation_backward, activation_forward, affine_backward, affine_forward,
                      batchnorm_backward, batchnorm_forward, dropout_backward, dropout_forward)
 from .losses import get_loss_record
-from .validation import (as_float_array, as_rng, check_flag, check_nonnegative, check_positive,
-                         check_probability, check_same_length, unchecked)
+from .validation import (as_float_array, as_rng, check_batchnorm_batch, check_flag, check_float_dtype,
+                         check_nonnegative, check_positive, check_probability, check_same_length, unchecked)
 
 _RELU_LIKE = {"relu", "leaky_relu"}
 
@@ -75,8 +75,7 @@ class MLP:
                              f"got {layer_sizes!r}")
         for i, size in enumerate(layer_sizes):
             check_positive(size, f"layer_sizes[{i}]", integer=True)
-        if np.dtype(dtype) not in (np.float32, np.float64):
-            raise ValueError(f"dtype must be np.float32 or np.float64, got {dtype!r}")
+        self.dtype = check_float_dtype(dtype)
         self.layer_sizes = [int(s) for s in layer_sizes]
         self.activation = get_activation(activation)
         self.loss_record = get_loss_record(loss)
@@ -96,7 +95,6 @@ class MLP:
             raise ValueError("dropout_layer was given but dropout is 0: pass dropout=p with p in (0, 1)")
         if batchnorm_layer is not None and not self.batchnorm:
             raise ValueError("batchnorm_layer was given but batchnorm is False: pass batchnorm=True as well")
-        self.dtype = np.dtype(dtype)
         self.rng = as_rng(seed)
         self.params = {}
         self.bn_running = {}
@@ -159,6 +157,8 @@ class MLP:
             caches.append((affine_cache, bn_cache, act_cache, drop_cache))
 
     def _batchnorm_forward(self, l, z, train):
+        if train:
+            check_batchnorm_batch(z)
         gamma, beta = self.params[f"gamma{l}"], self.params[f"beta{l}"]
         out, cache, running = batchnorm_forward.unchecked(z, gamma, beta, self.bn_running[l], train=train)
         self.bn_running[l] = running
@@ -244,6 +244,8 @@ class MLP:
     def check_X(self, X):
         """Return X (N, D) as a finite array of the model's dtype, or raise naming what is wrong."""
         X = as_float_array(X, "X", ndim=2, dtype=self.dtype)
+        if len(X) == 0:
+            raise ValueError(f"X must hold at least one sample, got an array of shape {X.shape}")
         D = self.layer_sizes[0]
         if X.shape[1] != D:
             raise ValueError(f"X must have {D} features (columns) for this model, got {X.shape[1]} "

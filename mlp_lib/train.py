@@ -19,7 +19,7 @@ import numpy as np
 from . import data
 from .fastpath import fast_steps
 from .optim import get_optimizer
-from .validation import as_rng, check_call, check_positive, check_real, unchecked
+from .validation import as_rng, check_call, check_flag, check_positive, check_real, unchecked
 
 iterate_minibatches = unchecked(data.iterate_minibatches)     # X and y are checked once, by the model
 
@@ -101,9 +101,6 @@ def train(model, X, y, *, epochs=100, lr=0.1, optimizer="sgd", optimizer_kwargs=
         raise ValueError(f"X must hold at least one sample, got shape {X.shape}")
     check_positive(epochs, "epochs", integer=True)
     check_positive(lr, "lr")
-    if lr_schedule is not None and not callable(lr_schedule):
-        raise TypeError(f"lr_schedule must be a function epoch -> lr, e.g. make_schedule('cosine', 0.1, T=50); "
-                        f"got {lr_schedule!r}")
     if batch_size is None:
         batch_size = len(X) if len(X) <= FULL_BATCH_UP_TO else FULL_BATCH_UP_TO
     check_positive(batch_size, "batch_size", integer=True)
@@ -111,6 +108,11 @@ def train(model, X, y, *, epochs=100, lr=0.1, optimizer="sgd", optimizer_kwargs=
         raise ValueError(f"on_divergence must be 'raise' or 'stop', got {on_divergence!r}")
     if patience is not None:
         check_positive(patience, "patience", integer=True)
+    for name, callback, example in (("lr_schedule", lr_schedule, "epoch -> lr, e.g. make_schedule('cosine', 0.1, T=50)"),
+                                    ("on_step", on_step, "info -> stop"), ("on_epoch", on_epoch, "(epoch, history) -> stop")):
+        if callback is not None and not callable(callback):
+            raise TypeError(f"{name} must be a function {example}, or None; got {callback!r}")
+    verbose = check_real(verbose, "verbose", 0, integer=True)
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise TypeError(f"validation_data must be a pair (X_val, y_val), got {type(validation_data).__name__}")
@@ -119,8 +121,7 @@ def train(model, X, y, *, epochs=100, lr=0.1, optimizer="sgd", optimizer_kwargs=
             raise ValueError(f"validation_data must hold at least one sample, got X_val of shape {X_val.shape}")
     rule = get_optimizer(optimizer)
     hyper = check_optimizer_kwargs(rule, optimizer_kwargs)
-    if not isinstance(fast, bool):
-        raise TypeError(f"fast must be True or False, got {fast!r}")
+    fast = check_flag(fast, "fast")
     rng = as_rng(seed)
     shuffle = batch_size < len(X)
     steps = (fast and fast_steps(model, rule, hyper, X, y, batch_size, shuffle)) or \

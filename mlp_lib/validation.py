@@ -138,6 +138,10 @@ def as_float_array(x, name, ndim=None, dtype=None, nonempty=False):
 
 def check_same_length(X, y, x_name="X", y_name="y"):
     """Raise unless ``X`` and ``y`` have the same number of samples (rows)."""
+    for value, name in ((X, x_name), (y, y_name)):
+        sized = hasattr(value, "__len__") and getattr(value, "ndim", 1) != 0
+        if isinstance(value, (str, bytes, dict, set)) or not sized:
+            raise TypeError(f"{name} must be an array with one entry per sample, got {_kind_of(value)}")
     if len(X) != len(y):
         raise ValueError(
             f"{x_name} and {y_name} must have the same number of samples: "
@@ -221,6 +225,18 @@ def check_flag(value, name):
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__})")
     return bool(value)
+
+
+def check_float_dtype(dtype, name="dtype"):
+    """Return ``np.dtype(dtype)`` if it is float32 or float64, else raise."""
+    try:
+        found = np.dtype(dtype)
+    except (TypeError, ValueError):
+        found = None
+    if found not in (np.float32, np.float64):
+        raise (TypeError if found is None else ValueError)(
+            f"{name} must be np.float32 or np.float64, got {dtype!r}")
+    return found
 
 
 def lookup(registry, name, kind):
@@ -621,6 +637,14 @@ def metric_arguments(args):
                          f"{int(min(y_true.min(), y_pred.min()))} to {high}")
 
 
+def _fan(value, name):
+    return check_real(value, name, 1, MAX_FAN, integer=True)
+
+
+MAX_FAN = 1_000_000                               # a (1e6, 1) weight matrix is 8 MB
+INITIALIZER = dict(fan_in=Spec(_fan, "a positive integer"), fan_out=Spec(_fan, "a positive integer"),
+                   rng=Spec(lambda value, name: as_rng(value), "a np.random.Generator or an int seed >= 0"))
+
 MAX_SAMPLES = 10_000_000                          # a generated data set of 10 million points is 160 MB
 SAMPLES = real(1, MAX_SAMPLES, integer=True)
 SEED = Spec(lambda value, name: as_rng(value), "a np.random.Generator or an int seed >= 0")
@@ -694,11 +718,18 @@ class NotFittedError(ValueError, RuntimeError):
     """A transform asked of a Standardizer (or the like) before fit."""
 
 
-def batchnorm_arguments(args):
-    """batchnorm_forward: training needs two samples (the variance of one is 0), as PyTorch."""
-    if args["train"] and args["X"].shape[0] < 2:
+def check_batchnorm_batch(X):
+    """Batch norm in training needs two samples per batch (the variance of one is 0), as PyTorch."""
+    if X.shape[0] < 2:
         raise ValueError(f"batch norm in training needs at least 2 samples per batch (the variance of one "
-                         f"sample is 0), got X of shape {args['X'].shape}")
+                         f"sample is 0), got a batch of shape {X.shape}; choose a batch_size that leaves "
+                         f"no batch of one sample")
+
+
+def batchnorm_arguments(args):
+    """batchnorm_forward: two samples in training; eps = 0 only where no variance is 0."""
+    if args["train"]:
+        check_batchnorm_batch(args["X"])
     if args["eps"] == 0:
         var = args["X"].var(axis=0) if args["train"] else args["running"]["var"]
         if np.any(var == 0):
