@@ -15,7 +15,7 @@ from mlp_lib import make_xor, sgd  # noqa: E402
 from mlp_lib.widgets import (digit_browser, gradient_flow, lr_explorer, neuron_explorer, optimizer_race,  # noqa: E402
                              playground, progress, softmax_explorer)
 
-WIDGET = settings(FEW, max_examples=10)      # each valid example builds a figure
+WIDGET = settings(FEW, max_examples=max(5, FEW.max_examples * 2 // 3))     # each valid example builds a figure
 REFUSE = Expect(refuse=(ValueError, TypeError))
 OK = Expect(values=None)
 NAN = float("nan")
