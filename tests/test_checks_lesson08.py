@@ -72,6 +72,7 @@ def standardize_by_formula(X_train, X_other):
 def standardize_in_place(X_train, X_other):
     mean, std = X_train.mean(0), X_train.std(0)
     std[std == 0] = 1.0
+    X_train, X_other = X_train.copy(), X_other.copy()   # in place on fresh arrays
     X_other -= mean
     X_other /= std
     X_train -= mean

@@ -113,11 +113,3 @@ def get_exercise_set(name):
         raise ValueError(f"unknown exercise set {name!r}; known sets are: {', '.join(sorted(sets)) or 'none'}")
     return sets[name]
 
-
-def __getattr__(name):
-    """``from mlp_lib.checks import check_affine_backward`` finds the check in its lesson module."""
-    if name.startswith("check_"):
-        for module in _lesson_modules():
-            if hasattr(module, name):
-                return getattr(module, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,6 +11,7 @@ import numpy as np
 from ..gradcheck import numerical_gradient_array
 from ..layers import batchnorm_backward, batchnorm_forward, dropout_forward
 from .base import Case, Exercise, Mistake, make_check
+from .promises import differs_for_other_seed, same_for_same_seed
 
 EXERCISE_SET = "07_training_in_practice"
 
@@ -25,6 +26,10 @@ def _minibatch_cases(rng):
         y = np.arange(N)
         seed = int(rng.integers(0, 1000))
         cases.append(Case((X, y, B, seed), f"N = {N}, batch_size = {B}, seed = {seed}", facts={"N": N, "B": B}))
+    X, y, B, seed = cases[3].args      # the use of seed: the same seed again, then another seed
+    for again in (seed, seed + 1):
+        cases.append(Case((X, y, B, again), f"N = {len(X)}, batch_size = {B}, seed = {again}",
+                          facts={"N": len(X), "B": B}))
     return cases
 
 
@@ -75,6 +80,7 @@ MINIBATCHES = Exercise(
     points=2,
     make_cases=_minibatch_cases,
     score=_minibatch_score,
+    promises=[same_for_same_seed(), differs_for_other_seed()],
     references=("mlp_lib.data:iterate_minibatches",),
 )
 
@@ -233,6 +239,7 @@ def _l2_with(loss_term=None, grad_term=None, with_biases=False):
 
 ADD_L2 = Exercise(
     name="add_l2",
+    may_change=("args[1]",),        # adding to the gradients in place is fine; the weights stay
     points=2,
     make_cases=_l2_cases,
     reference=add_l2_reference,
