@@ -55,7 +55,7 @@ class Mistake:
         return f"{exercise}/{self.id or slug(self.hint)}"
 
 
-def slug(text, words=6):
+def slug(text, words=8):
     """"dW is transposed: it must..." -> "dw-is-transposed"."""
     head = text.split(":")[0].split(";")[0].split(".")[0]
     tokens = [t for t in "".join(c.lower() if c.isalnum() or c == "/" else " " for c in head).split()]
@@ -221,9 +221,8 @@ def evaluate(exercise, cases, outcomes):
             return problem
     if exercise.kind == "score":
         result = _score(exercise, cases, outcomes)
-        if result.status == "passed":
-            return _promise_problem(exercise, cases, outcomes) or result
-        return result
+        broken = _promise_problem(exercise, cases, outcomes) if result.status == "passed" else None
+        return result if broken is None else broken      # a failed CheckResult is falsy: test for None
     expected = [exercise.reference(*_copy(c.args), **_copy(c.kwargs)) for c in cases]
     for case, outcome, want in zip(cases, outcomes, expected):
         problem = _structure_problem(exercise, case, outcome["value"], want)

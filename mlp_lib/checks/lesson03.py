@@ -280,14 +280,39 @@ def _xor_score(case, params):
     X, y = case.private
     problem = _params_problem(params, X.shape[1])
     if problem:
-        return 0.0, problem
-    a1 = sigmoid(X @ np.asarray(params["W1"], float) + np.asarray(params["b1"], float))
+        return 0.0, problem, "train_xor/wrong-params"
+    W1, b1 = np.asarray(params["W1"], float), np.asarray(params["b1"], float)
+    a1 = sigmoid(X @ W1 + b1)
     z2 = a1 @ np.asarray(params["W2"], float) + np.asarray(params["b2"], float)
     if not np.all(np.isfinite(z2)):
-        return 0.0, "the trained parameters give NaN or infinite outputs: the training diverged"
+        return 0.0, "the trained parameters give NaN or infinite outputs: the training diverged", "train_xor/diverged"
     correct = int(np.sum((z2[:, 0] > 0).astype(int) == y))
     fraction = 1.0 if correct == 4 else 0.5 if correct == 3 else 0.0
-    return fraction, f"the trained network classifies {correct} of the 4 XOR points correctly ({correct / 4:.0%})"
+    text = f"the trained network classifies {correct} of the 4 XOR points correctly ({correct / 4:.0%})"
+    if correct == 4:
+        return fraction, text
+    return (fraction, *_xor_cause(W1, b1, z2[:, 0], y, text))
+
+
+def _xor_cause(W1, b1, z2, y, text):
+    """What the trained parameters show about the training: (message, diagnosis id)."""
+    loss = binary_cross_entropy(z2, y.astype(float))[0]
+    if W1.shape[1] > 1 and np.allclose(W1, W1[:, :1]) and np.allclose(b1, b1[0]):
+        return (text + ": the hidden units are all identical. They started equal (a constant initialisation), "
+                "so they received equal gradients and stayed equal; start the weights at random values "
+                "drawn from the generator"), "train_xor/symmetric-hidden-units"
+    if loss > np.log(2) + XOR_LOSS_MARGIN:
+        return (text + f": its loss, {loss:.2f}, is above that of a network that answers 1/2 everywhere "
+                f"(ln 2 = 0.69). The steps went uphill: each step must subtract the learning rate "
+                f"times the gradient"), "train_xor/loss-went-up"
+    if abs(loss - np.log(2)) <= XOR_LOSS_MARGIN:
+        return (text + ": it still answers about 1/2 everywhere (its loss is ln 2 = 0.69, that of the "
+                "start): the parameters barely moved. Check that each step updates them, with a learning "
+                "rate that is not tiny, for enough epochs"), "train_xor/loss-never-moves"
+    return text, "train_xor/not-yet-trained"
+
+
+XOR_LOSS_MARGIN = 0.02      # how far from ln 2 the loss of a network that has learned nothing may be
 
 
 def _params_problem(params, D):

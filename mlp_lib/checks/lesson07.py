@@ -34,7 +34,7 @@ def _minibatch_cases(rng):
 
 
 def _minibatch_score(case, batches):
-    """1 for a right answer on this case, 0 with the reason otherwise."""
+    """1 for a right answer on this case, 0 with the reason and its identifier otherwise."""
     X, y, B, _ = case.args
     N = len(X)
     where = f"(N = {N}, batch_size = {B})"
@@ -42,15 +42,15 @@ def _minibatch_score(case, batches):
         got = ("a list whose items are not pairs" if isinstance(batches, (list, tuple))
                else getattr(batches, "type_name", type(batches).__name__))
         return 0.0, (f"should return a list of (X_batch, y_batch) pairs {where}; got {got}"
-                     f" (a generator must be turned into a list before it is returned)")
+                     f" (a generator must be turned into a list before it is returned)"), "minibatches/not-a-list-of-pairs"
     if not batches:
-        return 0.0, f"returned no batches at all {where}"
+        return 0.0, f"returned no batches at all {where}", "minibatches/no-batches"
     ids, labels, sizes = [], [], []
     for X_batch, y_batch in batches:
         X_batch, y_batch = np.asarray(X_batch), np.asarray(y_batch)
         if X_batch.ndim != 2 or X_batch.shape[1:] != X.shape[1:] or y_batch.ndim != 1 or len(X_batch) != len(y_batch):
             return 0.0, (f"each batch must be X_batch (B, {X.shape[1]}) and y_batch (B,) with the same B {where}; "
-                         f"got shapes {X_batch.shape} and {y_batch.shape}")
+                         f"got shapes {X_batch.shape} and {y_batch.shape}"), "minibatches/batch-shapes"
         ids.append(X_batch[:, 0])
         labels.append(y_batch)
         sizes.append(len(X_batch))
@@ -58,20 +58,20 @@ def _minibatch_score(case, batches):
     expected_sizes = [B] * (N // B) + ([N % B] if N % B else [])
     if len(ids) < N and sizes == [B] * (N // B):
         return 0.0, (f"the last, smaller batch of {N % B} samples is missing {where}: an epoch must use every "
-                     f"sample once, so keep the remainder as a final short batch")
+                     f"sample once, so keep the remainder as a final short batch"), "minibatches/last-batch-missing"
     if len(np.unique(ids)) < len(ids):
         return 0.0, (f"some samples appear more than once and others never {where}: the order must be a "
-                     f"permutation of 0..N-1 (sampling without replacement), not N independent random draws")
+                     f"permutation of 0..N-1 (sampling without replacement), not N independent random draws"), "minibatches/drawn-with-replacement"
     if len(ids) != N or not np.array_equal(np.sort(ids), np.arange(N)):
-        return 0.0, f"the batches hold {len(ids)} samples, not each of the {N} samples exactly once {where}"
+        return 0.0, f"the batches hold {len(ids)} samples, not each of the {N} samples exactly once {where}", "minibatches/not-each-sample-once"
     if sizes != expected_sizes:
-        return 0.0, f"batch sizes {sizes}, expected {expected_sizes} {where}: full batches of batch_size, the rest last"
+        return 0.0, f"batch sizes {sizes}, expected {expected_sizes} {where}: full batches of batch_size, the rest last", "minibatches/batch-sizes"
     if not np.array_equal(ids, labels):
         return 0.0, (f"X and y are no longer paired {where}: row i of X_batch must keep its own label, so index "
-                     f"X and y with the same order, not two different shuffles")
+                     f"X and y with the same order, not two different shuffles"), "minibatches/x-and-y-unpaired"
     if N > 2 and np.array_equal(ids, np.arange(N)):
         return 0.0, (f"the samples come in their original order {where}: shuffle them, with a permutation drawn "
-                     f"from a random generator seeded with seed")
+                     f"from a random generator seeded with seed"), "minibatches/not-shuffled"
     return 1.0, f"N = {N}, batch_size = {B} right"
 
 
