@@ -124,7 +124,8 @@ CORRECT = {
     "sigmoid_prime": [sigmoid_prime, sigmoid_prime_exp, sigmoid_prime_tanh, sigmoid_prime_inplace],
     "two_layer_gradients": [two_layer, two_layer_stable_loss, two_layer_float32],
     "sgd_step": [sgd_step, sgd_step_inplace, sgd_step_float32],
-    "train_xor": [train_xor, lambda X, y: train_xor(X, y, hidden=3, lr=3.0, seed=1)],
+    "train_xor": [train_xor, lambda X, y: train_xor(X, y, hidden=3, lr=3.0, seed=1),
+                  lambda X, y: train_xor(X, y, hidden=8, lr=1.0, epochs=5000, seed=2)],
 }
 
 # -- typical mistakes, each with the words its hint must contain --------------------

@@ -407,12 +407,14 @@ def kind_of(result):
     return "generic" if (not d or d in GENERIC_ONLY or d.endswith("/below-full-score")) else "named"
 
 
-def run(lessons=None, sample=None, seed=0, quiet=False):
+def run(lessons=None, sample=None, seed=0, quiet=False, skip=()):
     """-> {(set, exercise): {"variants", "equivalent", "rejected", "named", "generic", "accepted",
     "accepted_sources", "generic_sources"}}."""
     registry = {(s, e.name): e for s, exs in exercise_sets().items() for e in exs}
     report = {}
     for solution in solutions(lessons):
+        if solution.name in skip:
+            continue
         exercise = registry[(solution.exercise_set, solution.name)]
         reference_fn = define(solution)
         row = {"variants": 0, "equivalent": 0, "rejected": 0, "named": 0, "error": 0, "generic": 0, "accepted": 0,
@@ -483,9 +485,10 @@ def main(argv=None):
     parser.add_argument("--sample", type=int, default=None, help="at most this many variants per exercise")
     parser.add_argument("--seed", type=int, default=0, help="the seed of the sample")
     parser.add_argument("--show", action="store_true", help="print the accepted and generic variants")
+    parser.add_argument("--skip", action="append", default=[], help="an exercise to leave out (repeatable)")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")     # the variants warn about overflows and odd syntax; their verdicts count
-    report = run(args.lesson, args.sample, args.seed)
+    report = run(args.lesson, args.sample, args.seed, skip=set(args.skip))
     print()
     print(summary(report))
     if args.show:

@@ -100,8 +100,13 @@ class Exercise:
     promises: docstring promises (``Promise``) checked after the values;
     may_change: argument paths the function may change in place, e.g. ("args[0]",); any
         other input changed in place fails the check;
-    terms: optional (case) -> {output path: {description: array}}, the reference's own
+    terms: optional (case) -> {output label: {description: array}}, the reference's own
         intermediate terms, to name an extra or missing term;
+    changes: optional (case) -> {output label: (description, array before)}: an output that is
+        an input plus a change (a parameter plus its step, a gradient plus its L2 term), so
+        that a wrong change is named ("the step has the wrong sign");
+    intermediates: output labels computed before the others (a state before the parameter
+        it moves): when they are wrong, they are reported first;
     arg_names: the argument names used in messages (default: the reference's).
     """
     name: str
@@ -122,6 +127,8 @@ class Exercise:
     promises: Sequence[Promise] = ()
     may_change: Sequence[str] = ()
     terms: Optional[Callable] = None
+    changes: Optional[Callable] = None
+    intermediates: Sequence[str] = ()
     arg_names: Optional[Sequence[str]] = None
 
     @property
@@ -490,6 +497,8 @@ def _value_problem(exercise, cases, gots, wants):
     got_named = [leaves(_as_named(exercise, g), "") for g in gots]
     want_named = [leaves(_as_named(exercise, w), "") for w in wants]
     paths = list(dict.fromkeys(p for named in want_named for p in named))
+    first = [p for p in paths if any(_label(p, exercise.result).startswith(i) for i in exercise.intermediates)]
+    paths = first + [p for p in paths if p not in first]
     for path in paths:
         wrong = [i for i, case in enumerate(cases) if path in want_named[i]
                  and not _close(got_named[i][path], want_named[i][path], case)]
@@ -534,9 +543,15 @@ def _case_agreement(exercise, cases, got_named, want_named, path, wrong):
         g = g.astype(np.float64)
         rtol, atol = _tolerances(cases[i], got_named[i][path])
         pattern = None
-        if exercise.terms is not None:
-            terms = exercise.terms(cases[i]).get(_label(path, exercise.result), {})
-            pattern = diagnose.term_pattern(g, w, terms, rtol, atol) if np.all(np.isfinite(g)) else None
+        label = _label(path, exercise.result)
+        if exercise.terms is not None and np.all(np.isfinite(g)):
+            terms = exercise.terms(cases[i]).get(label, {})
+            pattern = diagnose.term_pattern(g, w, terms, rtol, atol)
+        if pattern is None and exercise.changes is not None and np.all(np.isfinite(g)):
+            change = exercise.changes(cases[i]).get(label)
+            if change is not None:
+                what, before = change
+                pattern = diagnose.step_pattern(g, w, np.asarray(before, dtype=np.float64), what, rtol, atol)
         found.append(pattern or diagnose.value_pattern(g, w, rtol, atol, cases[i].facts.get("N")))
     return diagnose.agree(found)
 

@@ -116,6 +116,25 @@ def term_pattern(g, w, terms, rtol, atol):
     return None
 
 
+def step_pattern(g, w, base, what, rtol, atol):
+    """How the change g - base compares with the expected change w - base, e.g. the step of an
+    update rule (base: the parameter before) or the L2 term added to a gradient (base: the
+    gradient before); what: how hints name the change, e.g. "the step". -> Diagnosis or None."""
+    got, want = g - base, w - base
+    if not np.any(np.abs(want) > NONZERO):
+        return None
+    if np.allclose(got, 0, atol=atol) and np.allclose(g, base, rtol=rtol, atol=atol):
+        return Diagnosis("generic/change-missing", f"{what} is missing: the result is the input unchanged.")
+    if np.allclose(got, -want, rtol=FACTOR_RTOL_SLACK * rtol, atol=atol):
+        return Diagnosis("generic/change-reversed", f"{what} has the wrong sign: it goes the opposite way.")
+    nonzero = np.abs(want) > NONZERO
+    k = float(np.median(got[nonzero] / want[nonzero]))
+    if abs(k - 1) > FACTOR_MIN_DISTANCE and np.allclose(got, k * want, rtol=FACTOR_RTOL_SLACK * rtol, atol=atol):
+        return Diagnosis("generic/change-scaled", f"{what} is {k:.4g} times the expected one on every case: a "
+                                                  f"factor in it is wrong or missing.", key=round(k, 4))
+    return None
+
+
 def agree(found):
     """One diagnosis for all the wrong cases, or None.
 

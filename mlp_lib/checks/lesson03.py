@@ -184,6 +184,7 @@ def _with_grads(change):
 
 TWO_LAYER_GRADIENTS = Exercise(
     name="two_layer_gradients",
+    intermediates=("grads['W2']", "grads['b2']"),   # backpropagation computes them before W1, b1
     points=4,
     make_cases=_two_layer_cases,
     reference=two_layer_gradients_reference,
@@ -249,6 +250,8 @@ SGD_STEP = Exercise(
     name="sgd_step",
     points=2,
     may_change=("args[0]",),        # the notebook allows updating the arrays in place
+    changes=lambda case: {f"the new params[{k!r}]": ("the step (the change of the parameter)", v)
+                          for k, v in case.args[0].items()},
     make_cases=_sgd_cases,
     reference=sgd_step_reference,
     result="the new params",

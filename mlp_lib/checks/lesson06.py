@@ -25,6 +25,11 @@ DIVISION_RAISES = {"divide": "raise", "invalid": "raise"}
 
 # -- cases: several steps along one trajectory ---------------------------------------------
 
+def _step(case):
+    """The new parameter is the old one plus the step."""
+    return {"param": ("the step (the change of the parameter)", case.args[0])}
+
+
 def _trajectory_cases(rng, rule, hyper_sets):
     """Cases for an update rule: for each (shape, dtype, lrs, hyper) run the reference for
     len(lrs) steps and turn every step into a case (param, grad, state before, lr)."""
@@ -86,6 +91,8 @@ def _momentum_lr_inside(param, grad, state, lr, momentum=0.9):
 SGD_MOMENTUM = Exercise(
     name="sgd_momentum",
     may_change=("args[2]",),        # the state may be updated in place; the parameter may not
+    changes=_step,
+    intermediates=("state",),
     points=2,
     make_cases=_momentum_cases,
     reference=sgd_momentum_reference,
@@ -147,6 +154,8 @@ def _rmsprop_with(s_new=None, denominator=None, step_sign=-1.0):
 RMSPROP = Exercise(
     name="rmsprop",
     may_change=("args[2]",),        # the state may be updated in place; the parameter may not
+    changes=_step,
+    intermediates=("state",),
     points=2,
     make_cases=_rmsprop_cases,
     reference=rmsprop_reference,
@@ -226,6 +235,8 @@ ADAM_T_FROM_0 = ("the bias correction is applied at the wrong step: t counts fro
 ADAM = Exercise(
     name="adam",
     may_change=("args[2]",),        # the state may be updated in place; the parameter may not
+    changes=_step,
+    intermediates=("state",),
     points=3,
     make_cases=_adam_cases,
     reference=adam_reference,

@@ -240,6 +240,8 @@ def _l2_with(loss_term=None, grad_term=None, with_biases=False):
 ADD_L2 = Exercise(
     name="add_l2",
     may_change=("args[1]",),        # adding to the gradients in place is fine; the weights stay
+    changes=lambda case: {"loss": ("the L2 term of the loss", case.args[0]),
+                          **{f"grads[{k!r}]": ("the L2 term of the gradient", g) for k, g in case.args[1].items()}},
     points=2,
     make_cases=_l2_cases,
     reference=add_l2_reference,
@@ -307,6 +309,7 @@ def _bn_forward_with(var=lambda X: X.var(axis=0), std=lambda var, eps: np.sqrt(v
 
 BATCHNORM_FORWARD = Exercise(
     name="batchnorm_forward",
+    intermediates=("cache[2]", "cache[0]"),          # inv_std, then x_hat, then out
     points=2,
     make_cases=_bn_forward_cases,
     reference=batchnorm_forward_reference,
@@ -372,6 +375,7 @@ def _bn_backward_with(dX=None, dgamma=None, dbeta=None):
 
 BATCHNORM_BACKWARD = Exercise(
     name="batchnorm_backward",
+    intermediates=("dbeta", "dgamma"),
     points=3,
     make_cases=_bn_backward_cases,
     reference=batchnorm_backward_reference,
