@@ -81,10 +81,6 @@ def make_regression_curve(n=100, noise=0.1, seed=0):
     return x[:, None], np.sin(2 * x) + 0.3 * x + noise * rng.standard_normal(n)
 
 
-TOY_DATASETS = {"xor": make_xor, "moons": make_moons, "circles": make_circles,
-                "spirals": make_spirals, "blobs": make_blobs}
-
-
 # -- real data, shipped inside scikit-learn's package (no download) -------------------
 
 def _sklearn_datasets():

@@ -5,7 +5,7 @@ import pytest
 
 import mlp_lib
 from mlp_lib.checks import Case, Exercise, Mistake, evaluate, exercise_sets, get_exercise_set, make_check
-from mlp_lib.checks import runner
+from mlp_lib.checks import runner, wire
 
 
 @pytest.mark.parametrize("value", [
@@ -13,8 +13,8 @@ from mlp_lib.checks import runner
     (np.ones(2), [np.zeros((1, 1)), 4.0], {"W1": np.eye(2), "b1": np.zeros(2)}),
 ])
 def test_plain_data_survives_a_round_trip_through_files(tmp_path, value):
-    runner.save(str(tmp_path / "x"), value)
-    back = runner.load(str(tmp_path / "x"))
+    wire.save(str(tmp_path / "x"), value)
+    back = wire.load(str(tmp_path / "x"))
     assert type(back) is type(value) or isinstance(value, np.generic)
     flat = lambda v: [np.asarray(x) for x in mlp_lib.checks.base.leaves(v, "").values()]
     for a, b in zip(flat(back), flat(value)):
@@ -22,7 +22,7 @@ def test_plain_data_survives_a_round_trip_through_files(tmp_path, value):
 
 
 def test_objects_are_recorded_by_type_only():
-    back = runner.snapshot((lambda: 0, object(), np.array(["a"]), {1: 2}))
+    back = wire.snapshot((lambda: 0, object(), np.array(["a"]), {1: 2}))
     assert [x.type_name for x in back] == ["function", "object", "array of dtype <U1", "dict"]
 
 
@@ -30,12 +30,12 @@ def test_loading_refuses_pickled_arrays(tmp_path):
     np.savez(tmp_path / "x.npz", a0=np.array([{"evil": 1}], dtype=object))
     (tmp_path / "x.json").write_text('{"array": "a0"}')
     with pytest.raises(ValueError, match="pickle"):
-        runner.load(str(tmp_path / "x"))
+        wire.load(str(tmp_path / "x"))
 
 
 def test_snapshot_copies_so_later_mutation_changes_nothing():
     a = np.zeros(3)
-    snap = runner.snapshot(a)
+    snap = wire.snapshot(a)
     a[0] = 5
     assert snap[0] == 0
 

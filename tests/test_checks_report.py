@@ -6,7 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from mlp_lib.checks import base, lesson02, lesson03, runner
+from mlp_lib.checks import base, lesson02, lesson03, runner, wire
+from mlp_lib.grading.submission import _trusted
 from mlp_lib.grading.report import main, mistake_counts, write_class_report
 
 
@@ -99,14 +100,16 @@ def test_rows_without_a_diagnosis_are_refused_by_name():
 # -- the instant check and the grader's path agree ------------------------------------------------
 
 def _via_files(tmp_path, fn, exercise):
-    """The grader's path: cases written in the wire format, outcomes read back from it."""
+    """The grader's path: cases written in the wire format, outcomes read back from it and kept
+    only as far as the grader believes them."""
     cases = exercise.make_cases(np.random.default_rng(exercise.seed))
-    runner.save(str(tmp_path / "in"), [(c.args, c.kwargs) for c in cases])
-    loaded = runner.load(str(tmp_path / "in"))
+    wire.save(str(tmp_path / "in"), [(c.args, c.kwargs) for c in cases])
+    loaded = wire.load(str(tmp_path / "in"))
     outcomes = runner.call_cases(fn, [(tuple(a), dict(k)) for a, k in loaded], exercise.references,
                                  exercise.time_budget, exercise.errstate)
-    runner.save(str(tmp_path / "out"), outcomes)
-    return base.evaluate(exercise, cases, runner.load(str(tmp_path / "out")))
+    wire.save(str(tmp_path / "out"), outcomes)
+    trusted = _trusted(wire.load(str(tmp_path / "out")), len(cases), keep_reference_flags=True)
+    return base.evaluate(exercise, cases, trusted)
 
 
 def _spoils_dout(dout, cache):

@@ -59,7 +59,7 @@ def _context(base):
 
 
 REFERENCE = "course's own solution"
-NO_PACKAGE = "not available while grading"
+NO_PACKAGE = "only NumPy, matplotlib and the course package are available"
 
 
 def attacks(ctx):

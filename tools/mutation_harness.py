@@ -32,7 +32,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mlp_lib.checks import base, exercise_sets, runner   # noqa: E402
+from mlp_lib.checks import base, exercise_sets, runner, wire   # noqa: E402
 
 # a rejection whose diagnosis is one of these names no cause
 GENERIC_ONLY = {"generic/values-differ", "generic/wrong-shape", "generic/gradient-mismatch"}
@@ -360,7 +360,7 @@ def _same(a, b, case):
         x, y = la[k], lb[k]
         if type(x) is not type(y) and not (isinstance(x, np.ndarray) and isinstance(y, np.ndarray)):
             return False
-        if isinstance(x, runner.Opaque) or isinstance(y, runner.Opaque) or isinstance(x, str):
+        if isinstance(x, wire.Opaque) or isinstance(y, wire.Opaque) or isinstance(x, str):
             if repr(x) != repr(y):
                 return False
             continue

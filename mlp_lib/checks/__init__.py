@@ -18,9 +18,13 @@ Modules
 - ``diagnose``: the patterns any check recognises without a list of mistakes.
 - ``promises``: docstring promises several exercises share (an int count, a float rate, the
   use of ``seed``).
-- ``runner``: calls a learner's function (fresh input copies, a time budget, detection of
-  calls to the package's own solution, the inputs it changed in place) and turns the result
-  into plain data.
+- ``runner``: the harness that calls a learner's function (fresh input copies, a time
+  budget, detection of calls to the package's own solution, the inputs it changed in place);
+- ``wire``: the plain-data format of what a call returns (JSON plus ``.npz``, no pickles);
+- ``status``: ``Status``, every status of a call, an exercise and a gradebook row;
+- ``in_kernel``: the grader's entry point inside a learner's kernel, and the code that takes
+  it (with ``runner``, ``wire`` and ``status``, which import only the standard library and
+  NumPy) there.
 - ``lessonNN``: one module per lesson, e.g. ``lesson03`` for ``03_backpropagation``.
 
 Adding an exercise (in ``mlp_lib/checks/lessonNN.py``)

@@ -12,7 +12,7 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 from ..gradcheck import rel_error
-from . import diagnose, runner
+from . import diagnose, runner, wire
 
 GRADIENT_TOLERANCE = 1e-7          # relative error of a float64 gradient against the numerical one
 GRADIENT_TOLERANCE_FLOAT32 = 1e-5  # the same for a gradient returned in float32
@@ -399,7 +399,7 @@ def _structure_problem(exercise, case, got, want):
     for path, w in want_leaves.items():
         label = _label(path, exercise.result)
         g = got_leaves[path]
-        if isinstance(g, (runner.Opaque, str)) or g is None:
+        if isinstance(g, (wire.Opaque, str)) or g is None:
             return (f"✗ {name}: {label} must be {_kind(w)}; it is {_plain_type(g)}.", "generic/wrong-type")
         if np.shape(w) != np.shape(g) and not (np.ndim(w) == 0 and np.size(g) == 1):
             found = _diagnose(exercise, case, path, g, w)
@@ -721,7 +721,7 @@ def _leaf_arrays(x):
 
 
 def _type_name(x):
-    return x.type_name if isinstance(x, runner.Opaque) else type(x).__name__
+    return x.type_name if isinstance(x, wire.Opaque) else type(x).__name__
 
 
 def _kind(w):

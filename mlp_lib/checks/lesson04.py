@@ -10,7 +10,7 @@ from ..activations import leaky_relu, leaky_relu_prime, sigmoid, sigmoid_prime, 
 from ..gradcheck import numerical_gradient, rel_error
 from .base import Case, Exercise, Mistake, elementwise_numerical, make_check
 from .lesson03 import SIGMOID_PRIME as LESSON03_SIGMOID_PRIME
-from .runner import ScalarFunction
+from .wire import ScalarFunction
 
 EXERCISE_SET = "04_activation_derivatives"
 

@@ -19,8 +19,13 @@ from .base import Case, Exercise, Mistake, make_check
 EXERCISE_SET = "08_capstone_digits"
 HELD_OUT = 0.2            # share of the digits kept for the grader
 HELD_OUT_SEED = 8         # fixes which digits those are
-FULL_MARKS_FROM = 0.97    # accuracy for all the points of digits_pipeline
+FULL_MARKS_FROM = 0.97    # accuracy on the clean validation digits for all the points of digits_pipeline
 NO_MARKS_BELOW = 0.90     # partial credit in between, linear
+# The grader's held-out digits are perturbed (mlp_lib.grading.held_out), which makes them harder:
+# measured with benchmarks/capstone_lookup.py --seeds 10, the course's pipeline scores 94.4-96.4 %
+# on them (mean 95.5 %) and a nearest-neighbour lookup in the public digits 86-91 %.
+HELD_OUT_FULL_MARKS_FROM = 0.93
+HELD_OUT_NO_MARKS_BELOW = 0.85
 
 
 def _partition():
@@ -169,7 +174,8 @@ def _held_out(rng, held_out=None):
     test_set = ("held-out digits" if held_out is None else
                 f"digits of the teacher's held-out set {pathlib.PurePath(held_out).name!r}")
     return [Case((X_train, y_train, X_test), f"{test_set}: train {X_train.shape}, predict {X_test.shape}",
-                 facts={"test_set": test_set}, private=y_test)]
+                 facts={"test_set": test_set, "full_from": HELD_OUT_FULL_MARKS_FROM,
+                        "none_below": HELD_OUT_NO_MARKS_BELOW}, private=y_test)]
 
 
 def _accuracy_score(case, labels):
@@ -190,9 +196,9 @@ def _accuracy_score(case, labels):
     if not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)) or labels.min() < 0 or labels.max() > 9:
         return 0.0, "the predictions must be digits 0..9 (integers)"
     acc = float(np.mean(labels.astype(int) == y))
-    fraction = float(np.clip((acc - NO_MARKS_BELOW) / (FULL_MARKS_FROM - NO_MARKS_BELOW), 0.0, 1.0))
-    verdict = ("full points" if fraction >= 1 else
-               f"full points from {FULL_MARKS_FROM:.0%}, none below {NO_MARKS_BELOW:.0%}")
+    full, none = case.facts.get("full_from", FULL_MARKS_FROM), case.facts.get("none_below", NO_MARKS_BELOW)
+    fraction = float(np.clip((acc - none) / (full - none), 0.0, 1.0))
+    verdict = "full points" if fraction >= 1 else f"full points from {full:.0%}, none below {none:.0%}"
     return fraction, f"accuracy {acc:.1%} on {len(y)} {which} ({verdict})"
 
 

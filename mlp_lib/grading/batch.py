@@ -14,15 +14,18 @@ import json
 import os
 import pathlib
 import queue
+import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 from dataclasses import dataclass
 
 from .submission import MAX_NOTEBOOK_BYTES, invalid_report
 
 JOURNAL = "journal.jsonl"
+WORKER_EXIT_SECONDS = 30     # a worker told to stop gets this long to clean up before it is killed
 
 
 @dataclass
@@ -134,13 +137,15 @@ def append_journal(out_dir, entry):
 class _Worker:
     """A ``python -m mlp_lib.grading.worker`` process: a job line in, a record line out."""
 
-    def __init__(self):
+    def __init__(self, tmp):
         self.process = None
+        self.tmp = tmp      # its temporary folders go here (the supervisor removes it, even after a kill)
 
     def grade(self, job, timeout):
         if self.process is None or self.process.poll() is not None:
             self.process = subprocess.Popen([sys.executable, "-m", "mlp_lib.grading.worker"], stdin=subprocess.PIPE,
-                                            stdout=subprocess.PIPE, text=True, encoding="utf-8", bufsize=1)
+                                            stdout=subprocess.PIPE, text=True, encoding="utf-8", bufsize=1,
+                                            env={**os.environ, "TMPDIR": self.tmp})
         expired = threading.Event()
 
         def stop():
@@ -167,7 +172,8 @@ class _Worker:
         if self.process is not None:
             try:
                 self.process.stdin.close()
-            except OSError:
+                self.process.wait(timeout=WORKER_EXIT_SECONDS)    # it cleans up and exits
+            except (OSError, subprocess.TimeoutExpired):
                 pass
             self.process.kill()
             self.process.wait()
@@ -187,9 +193,10 @@ def grade_all(submissions, options, jobs=1, on_record=None, submission_timeout=3
     for submission in submissions:
         todo.put(submission)
     done = queue.Queue()
+    tmp = tempfile.mkdtemp(prefix="mlp-grade-run-")
 
     def work():
-        worker = _Worker()
+        worker = _Worker(tmp)
         try:
             while True:
                 try:
@@ -212,11 +219,14 @@ def grade_all(submissions, options, jobs=1, on_record=None, submission_timeout=3
             worker.close()
 
     threads = [threading.Thread(target=work, daemon=True) for _ in range(max(1, min(jobs, len(submissions))))]
-    for thread in threads:
-        thread.start()
-    for _ in range(len(submissions)):
-        record, failed = done.get()
-        if on_record is not None:
-            on_record(record, failed)
-    for thread in threads:
-        thread.join()
+    try:
+        for thread in threads:
+            thread.start()
+        for _ in range(len(submissions)):
+            record, failed = done.get()
+            if on_record is not None:
+                on_record(record, failed)
+        for thread in threads:
+            thread.join()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

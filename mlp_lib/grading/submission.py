@@ -23,19 +23,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..checks import exercise_sets
-from ..checks import runner
+from ..checks import exercise_sets, in_kernel, wire
 from ..checks.base import CheckResult, evaluate
+from ..checks.status import CALL, Status
 from . import sanitize
 from .kernel import KernelSession
 
-RUNNER_SOURCE = pathlib.Path(runner.__file__).read_text(encoding="utf-8")
 MAX_RESTARTS = 8
 MAX_NOTEBOOK_BYTES = 20 * 2**20   # a submitted notebook larger than this is refused
 MAX_ANSWER_BYTES = 64 * 2**20     # the answers read back from one exercise's calls
 MAX_REASON_CHARS = 600            # of a gradebook reason (the feedback file keeps more)
 MAX_MESSAGE_CHARS = 6000          # of a feedback message
-CALL_STATUSES = {"ok", "not_implemented", "not_defined", "error", "timeout"}
 NOT_AVAILABLE = "NotAvailableWhileGrading"
 ONLY_ALLOWED = ("while grading, only NumPy, matplotlib and the course package are available: PyTorch, "
                 "scikit-learn, SciPy and the like are not")
@@ -230,10 +228,10 @@ class _Grading:
                 if index in self.skipped:
                     continue
                 outcome = self.session.run(source, self.cell_timeout)
-                if outcome["status"] == "ok":
+                if outcome["status"] == Status.OK:
                     continue
                 self.cell_errors[index] = outcome
-                if outcome["status"] == "dead" or outcome.get("restarted"):
+                if outcome["status"] == Status.CRASHED or outcome.get("restarted"):
                     self.skipped[index] = outcome
                     fresh = True
                     break
@@ -242,7 +240,7 @@ class _Grading:
             self.restarts += 1
             if self.restarts > MAX_RESTARTS:
                 raise SubmissionError("the notebook crashed its kernel too many times to be graded")
-            if self.session.client is None or outcome["status"] == "dead":
+            if self.session.client is None or outcome["status"] == Status.CRASHED:
                 self.session.restart()
 
     def collect(self, exercise, cases):
@@ -251,27 +249,23 @@ class _Grading:
         token = secrets.token_hex(8)
         in_stem = os.path.join(self.inputs_dir, f"in_{token}")
         out_stem = os.path.join(self.answers_dir, f"out_{token}")
-        runner.save(in_stem, [(c.args, c.kwargs) for c in cases])
+        wire.save(in_stem, [(c.args, c.kwargs) for c in cases])
         for suffix in (".json", ".npz"):
             os.chmod(in_stem + suffix, 0o644)
-        source = (f"__mlp_course_runner = {{'__name__': '__mlp_course_runner__'}}\n"
-                  f"exec(compile({RUNNER_SOURCE!r}, '<mlp-course-runner>', 'exec'), __mlp_course_runner)\n"
-                  f"__mlp_course_runner['collect_in_kernel'](__import__('IPython').get_ipython().user_ns, "
-                  f"{exercise.name!r}, {in_stem!r}, {out_stem!r}, {self.references(exercise)!r}, "
-                  f"{float(exercise.time_budget)!r}, {dict(exercise.errstate or {})!r})\n"
-                  f"del __mlp_course_runner")
+        source = in_kernel.kernel_code(exercise.name, in_stem, out_stem, self.references(exercise),
+                                       exercise.time_budget, exercise.errstate)
         outcome = self.session.run(source, exercise.time_budget + 20)
-        if outcome["status"] in ("dead", "timeout"):
-            if outcome["status"] == "dead" or outcome.get("restarted"):
+        if outcome["status"] in (Status.CRASHED, Status.TIMEOUT):
+            if outcome["status"] == Status.CRASHED or outcome.get("restarted"):
                 self.replay()
-            status = "crashed" if outcome["status"] == "dead" else "timeout"
+            status = outcome["status"]
             why = ("the kernel died while running it (os._exit, a crash, or no memory left)"
-                   if status == "crashed" else f"it did not finish within {exercise.time_budget:.0f} s")
+                   if status == Status.CRASHED else f"it did not finish within {exercise.time_budget:.0f} s")
             return CheckResult(exercise.name, False, status, f"✗ {exercise.name}: {why}.")
         outcomes = read_answers(out_stem, len(cases), keep_reference_flags=not self.sandboxed)
         if outcomes is None:
             detail = f": {outcome['error']}" if outcome.get("error") else ""
-            return CheckResult(exercise.name, False, "error",
+            return CheckResult(exercise.name, False, Status.ERROR,
                                f"✗ {exercise.name}: its answers could not be read back (the notebook changed "
                                f"the grader's code or files while it ran){detail}.")
         return outcomes
@@ -340,7 +334,7 @@ def grade_notebook(path, learner=None, expected_set=None, cell_timeout=120, seed
                                        result.reason.lstrip("✓✗ "), result.message,
                                        getattr(result, "diagnosis", "")))
         except SubmissionError as exc:
-            _fill(report, exercises, "crashed", str(exc))
+            _fill(report, exercises, Status.CRASHED, str(exc))
         finally:
             grading.close()
     finally:
@@ -378,7 +372,7 @@ def _copy_notebook(path, home, session):
         os.chown(target, session.uid, session.uid)
 
 
-def invalid_report(learner, notebook, exercise_set, problem, seed=0, status="invalid"):
+def invalid_report(learner, notebook, exercise_set, problem, seed=0, status=Status.INVALID):
     """The report of a submission that cannot be graded: a row per exercise of its set (or
     one row "*" when the set is unknown), each with the reason."""
     report = Report(learner, notebook, exercise_set or "?", problem=cut(problem, MAX_REASON_CHARS), seed=seed)
@@ -409,7 +403,7 @@ def read_answers(out_stem, n, keep_reference_flags=False):
                 return None
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in npz.files}
-        outcomes = runner.decode(tree, arrays)
+        outcomes = wire.decode(tree, arrays)
     except Exception:   # anything a hostile kernel could write: the answers cannot be read
         return None
     return _trusted(outcomes, n, keep_reference_flags)
@@ -428,23 +422,26 @@ def _read_bounded(path):
 
 
 def _trusted(outcomes, n, keep_reference_flags=False):
-    """Outcomes as ``runner.call_cases`` writes them, keeping only what may be believed: the
+    """Outcomes as ``in_kernel.collect`` writes them, keeping only what may be believed: the
     returned value, and what can only lower a score (the call failed, and how)."""
     if not isinstance(outcomes, list) or len(outcomes) != n:
         return None
     kept = []
     for outcome in outcomes:
-        if not isinstance(outcome, dict) or outcome.get("status") not in CALL_STATUSES:
+        if not isinstance(outcome, dict) or not isinstance(outcome.get("status"), str) or outcome["status"] not in CALL:
             return None
-        if outcome["status"] == "ok" and "value" not in outcome:
+        if outcome["status"] == Status.OK and "value" not in outcome:
             return None
-        clean = {"status": outcome["status"], "reference_called": []}
-        if outcome["status"] == "ok":
+        clean = {"status": Status(outcome["status"]), "reference_called": []}
+        if clean["status"] == Status.OK:
             clean["value"] = outcome["value"]
+            changed = outcome.get("changed_inputs")     # it can only fail a check, so it may be believed
+            if isinstance(changed, list):
+                clean["changed_inputs"] = [cut(path, 100) for path in changed[:10] if isinstance(path, str)]
         for key in ("error", "line", "where", "function", "found"):
             if key in outcome:
                 clean[key] = cut(outcome[key], 300)
-        if outcome["status"] == "timeout":
+        if clean["status"] == Status.TIMEOUT:
             budget = outcome.get("budget")
             clean["budget"] = float(budget) if isinstance(budget, (int, float)) and np.isfinite(budget) else 0.0
         called = outcome.get("reference_called")
@@ -452,7 +449,7 @@ def _trusted(outcomes, n, keep_reference_flags=False):
             clean["reference_called"] = [cut(name, 100) for name in called[:5]]
         if clean.get("error", "").startswith("ModuleNotFoundError"):
             clean["error"] += f" ({ONLY_ALLOWED})"
-        if clean["status"] == "error" and clean.get("error", "").startswith(NOT_AVAILABLE):
+        if clean["status"] == Status.ERROR and clean.get("error", "").startswith(NOT_AVAILABLE):
             clean["reference_called"] = [clean["error"].split(": ", 1)[-1].split(" is not available")[0]]
         kept.append(clean)
     return kept
@@ -464,15 +461,15 @@ def _own_cell_problem(result, exercise, cells, cell_errors):
     for index, _, name in cells:
         if name == exercise.name and index in cell_errors:
             error = cell_errors[index]
-            status = {"dead": "crashed", "timeout": "timeout"}.get(error["status"], "error")
-            what = {"crashed": "crashed the kernel", "timeout": "did not finish in time"}.get(
+            status = error["status"] if error["status"] in (Status.CRASHED, Status.TIMEOUT) else Status.ERROR
+            what = {Status.CRASHED: "crashed the kernel", Status.TIMEOUT: "did not finish in time"}.get(
                 status, f"raised {error.get('error', 'an error')}")
             if error.get("error", "").startswith("it waits for keyboard input"):
                 what = error["error"]
             elif "ModuleNotFoundError" in error.get("error", ""):
                 what += f" ({ONLY_ALLOWED})"
             elif NOT_AVAILABLE in error.get("error", ""):
-                status = "reference_called"
+                status = Status.REFERENCE_CALLED
             return CheckResult(exercise.name, False, status,
                                f"✗ {exercise.name}: the cell that defines it {what}; it must run without errors.")
     return result
