@@ -2,6 +2,11 @@
 instant check and the grader's path give the same verdict, hint and diagnosis."""
 import csv
 import json
+import pathlib
+import subprocess
+import sys
+
+import nbformat
 
 import numpy as np
 import pytest
@@ -9,6 +14,8 @@ import pytest
 from mlp_lib.checks import base, lesson02, lesson03, runner, wire
 from mlp_lib.grading.submission import _trusted
 from mlp_lib.grading.report import main, mistake_counts, write_class_report
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
 def _row(learner, exercise, fn):
@@ -90,6 +97,49 @@ def test_the_command_reads_a_gradebook(tmp_path, capsys):
     assert main([str(book), "--out", str(tmp_path / "report")]) == 0
     assert (tmp_path / "report" / "class_report.html").exists()
     assert "html:" in capsys.readouterr().out
+
+
+def _lesson02_with(sources):
+    """The solution notebook of lesson 2 with some exercise cells replaced: {exercise: source}."""
+    nb = nbformat.read(ROOT / "solutions" / "02_forward_pass.ipynb", as_version=4)
+    for cell in nb.cells:
+        name = cell.metadata.get("mlp_course", {}).get("exercise")
+        if name in sources:
+            cell.source = sources[name]
+    return nb
+
+
+NO_BIAS = "def affine_forward(X, W, b):\n    return X @ W, (X, W)"
+NEURONS = "def count_parameters(layer_sizes):\n    return sum(layer_sizes)"
+
+
+def test_the_grader_writes_the_class_report_of_a_batch_with_known_mistakes(tmp_path):
+    """Four learners graded by the command a teacher runs: two forget the bias, one counts the
+    neurons instead of the parameters, one is right; the report counts exactly these (and
+    the missing bias again where the next exercise uses that layer)."""
+    pytest.importorskip("matplotlib")
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    batch_ = {"ann": {"affine_forward": NO_BIAS}, "ben": {"affine_forward": NO_BIAS},
+              "cid": {"count_parameters": NEURONS}, "dee": {}}
+    for learner, sources in batch_.items():
+        nbformat.write(_lesson02_with(sources), folder / f"{learner}.ipynb")
+    out = tmp_path / "gradebook"
+    proc = subprocess.run([sys.executable, "-m", "mlp_lib.grading", str(folder), "--out", str(out), "--no-sandbox",
+                           "--report", "--progress", "off"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert "Class report:" in proc.stdout
+    with open(out / "gradebook.csv", encoding="utf-8") as f:
+        book = {(r["learner"], r["exercise"]): r["diagnosis"] for r in csv.DictReader(f)}
+    assert book[("ann", "affine_forward")] == "affine_forward/the-bias-b-is-not-added"
+    with open(out / "class_report" / "class_report.csv", encoding="utf-8") as f:
+        report = {(r["exercise"], r["diagnosis"]): (r["learners"], r["of"]) for r in csv.DictReader(f)}
+    assert report == {("affine_forward", "affine_forward/the-bias-b-is-not-added"): ("2", "4"),
+                      # the solution's mlp_forward calls the learner's affine_forward: it lacks the biases too
+                      ("mlp_forward", "mlp_forward/the-biases-are-missing"): ("2", "4"),
+                      ("count_parameters", book[("cid", "count_parameters")]): ("1", "4")}
+    assert book[("cid", "count_parameters")].startswith("count_parameters/")     # a named mistake
+    assert (out / "class_report" / "class_report.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_rows_without_a_diagnosis_are_refused_by_name():
