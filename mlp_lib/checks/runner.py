@@ -156,8 +156,10 @@ class _Sentinels:
         self.installed = []
 
     def __enter__(self):
-        for name in self.references:
-            func = _resolve(name)
+        # a checked package function keeps its body as .unchecked, which the model calls: record both
+        targets = [(f, name) for name in self.references
+                   for f in (_resolve(name), getattr(_resolve(name), "unchecked", None))]
+        for func, name in targets:
             if func is None or getattr(func, "__closure__", None):
                 continue
             key = f"__mlp_course_sentinel_{id(func)}"
