@@ -163,10 +163,12 @@ class _Worker:
         finally:
             timer.cancel()
         if not line:
+            code = self.process.poll()
             self.close()
             if expired.is_set():
                 raise _WorkerDied(f"it ran past the limit of {timeout:.0f} s for a whole submission", Status.TIMEOUT)
-            raise _WorkerDied("the grader's worker process stopped while grading it", Status.ERROR)
+            how = ("" if code is None else f" (killed by signal {-code})" if code < 0 else f" (exit status {code})")
+            raise _WorkerDied(f"the grader's worker process stopped while grading it{how}", Status.ERROR)
         return json.loads(line)
 
     def close(self):
