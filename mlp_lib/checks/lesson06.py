@@ -17,12 +17,18 @@ import numpy as np
 
 from ..optim import adam, cosine_lr, rmsprop, sgd
 from .base import Case, Exercise, Mistake, make_check
+from .promises import returns_float
 
 EXERCISE_SET = "06_optimizers"
 DIVISION_RAISES = {"divide": "raise", "invalid": "raise"}
 
 
 # -- cases: several steps along one trajectory ---------------------------------------------
+
+def _step(case):
+    """The new parameter is the old one plus the step."""
+    return {"param": ("the step (the change of the parameter)", case.args[0])}
+
 
 def _trajectory_cases(rng, rule, hyper_sets):
     """Cases for an update rule: for each (shape, dtype, lrs, hyper) run the reference for
@@ -84,6 +90,9 @@ def _momentum_lr_inside(param, grad, state, lr, momentum=0.9):
 
 SGD_MOMENTUM = Exercise(
     name="sgd_momentum",
+    may_change=("args[2]",),        # the state may be updated in place; the parameter may not
+    changes=_step,
+    intermediates=("state",),
     points=2,
     make_cases=_momentum_cases,
     reference=sgd_momentum_reference,
@@ -144,6 +153,9 @@ def _rmsprop_with(s_new=None, denominator=None, step_sign=-1.0):
 
 RMSPROP = Exercise(
     name="rmsprop",
+    may_change=("args[2]",),        # the state may be updated in place; the parameter may not
+    changes=_step,
+    intermediates=("state",),
     points=2,
     make_cases=_rmsprop_cases,
     reference=rmsprop_reference,
@@ -222,6 +234,9 @@ ADAM_T_FROM_0 = ("the bias correction is applied at the wrong step: t counts fro
 
 ADAM = Exercise(
     name="adam",
+    may_change=("args[2]",),        # the state may be updated in place; the parameter may not
+    changes=_step,
+    intermediates=("state",),
     points=3,
     make_cases=_adam_cases,
     reference=adam_reference,
@@ -280,6 +295,7 @@ def _cosine_with(factor=0.5, period=1.0, clamp=True, fn=math.cos):
 COSINE_LR = Exercise(
     name="cosine_lr",
     points=2,
+    promises=[returns_float("the learning rate")],
     make_cases=_cosine_cases,
     reference=cosine_lr,
     result="the learning rate",

@@ -56,9 +56,10 @@ def _standardize_cases(rng):
         X_train = (rng.uniform(0, 16, (N, D)) * rng.uniform(0.2, 3, D)).astype(dtype)
         X_other = (rng.uniform(0, 16, (M, D)) + 2.0).astype(dtype)
         X_train[:, 0] = 0.0          # a blank pixel, as at the border of the digits
+        X_train[:, 1] *= 0.05        # a faint pixel: its std is below 1 and must still divide
         X_other[:, 0] = rng.uniform(0, 1, M).astype(dtype)
         cases.append(Case((X_train, X_other), f"X_train {X_train.shape}, X_other {X_other.shape} "
-                          f"(column 0 constant in X_train)" + (" float32" if dtype == np.float32 else ""),
+                          f"(column 0 constant, column 1 faint in X_train)" + (" float32" if dtype == np.float32 else ""),
                           facts={"N": N}))
     return cases
 

@@ -36,7 +36,8 @@ def call_cases(fn, cases, references=(), budget=None, errstate=None):
     own solution, whose calls are recorded; budget: seconds for all the calls together;
     errstate: optional ``np.errstate`` settings for the calls, e.g. {"over": "raise"}.
     -> list of outcomes, one per case, each a dict with "status" among "ok" (and "value",
-    plain data), "not_implemented", "error" (and "error", "line"), "timeout" (and
+    plain data, and "changed_inputs", the paths of the inputs the call changed in place,
+    see ``changed_paths``), "not_implemented", "error" (and "error", "line"), "timeout" (and
     "budget"); and "reference_called", the list of recorded reference names.
     """
     outcomes = []
@@ -54,11 +55,13 @@ def call_cases(fn, cases, references=(), budget=None, errstate=None):
 
 
 def _call_one(fn, args, kwargs, deadline, budget, errstate=None):
+    pristine = copy.deepcopy((args, kwargs))
     args, kwargs = copy.deepcopy(args), copy.deepcopy(kwargs)
     try:
         with _Alarm(None if deadline is None else deadline - time.monotonic()), np.errstate(**(errstate or {})):
             value = fn(*args, **kwargs)
-        return {"status": Status.OK, "value": snapshot(value)}
+        return {"status": Status.OK, "value": snapshot(value),
+                "changed_inputs": changed_paths(pristine, (args, kwargs))}
     except BudgetExceeded:
         return {"status": Status.TIMEOUT, "budget": budget}
     except NotImplementedError as exc:
@@ -74,6 +77,37 @@ def _call_one(fn, args, kwargs, deadline, budget, errstate=None):
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         return {"status": Status.ERROR, "error": f"{type(exc).__name__}: {message}".rstrip(": "),
                 "line": (frame.line or "").strip() if frame is not None else ""}
+
+
+def changed_paths(before, after):
+    """The inputs a call changed in place, as paths: "args[0]", "args[1]['W1']", "kwargs['u']".
+
+    before, after: (args, kwargs) before and after the call; arrays are compared entry by
+    entry (NaN equal to NaN), lists and dicts by their items; other objects are not compared."""
+    changed = []
+
+    def walk(b, a, path):
+        if isinstance(b, np.ndarray):
+            if not (isinstance(a, np.ndarray) and a.shape == b.shape
+                    and np.array_equal(a, b, equal_nan=b.dtype.kind in "fc")):
+                changed.append(path)
+        elif isinstance(b, (list, tuple)):
+            if not isinstance(a, type(b)) or len(a) != len(b):
+                changed.append(path)
+            else:
+                for i, (bi, ai) in enumerate(zip(b, a)):
+                    walk(bi, ai, f"{path}[{i}]")
+        elif isinstance(b, dict):
+            if not isinstance(a, dict) or set(a) != set(b):
+                changed.append(path)
+            else:
+                for k in b:
+                    walk(b[k], a[k], f"{path}[{k!r}]")
+    for i, (b, a) in enumerate(zip(before[0], after[0])):
+        walk(b, a, f"args[{i}]")
+    for k in before[1]:
+        walk(before[1][k], after[1].get(k), f"kwargs[{k!r}]")
+    return changed
 
 
 def _learner_frame(exc):

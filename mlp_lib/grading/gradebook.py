@@ -10,6 +10,8 @@ import pathlib
 import re
 import sys
 
+from ..checks.status import Status
+
 COLUMNS = ["learner", "exercise_set", "exercise", "points", "max_points", "status", "reason", "diagnosis"]
 
 
@@ -137,7 +139,7 @@ def _set_table(set_name, reports):
 def progress_text(report):
     """What a self-paced learner sees after grading their own notebook: a line per exercise
     with its points and, under each one not fully right, the reason (the instant check's words)."""
-    marks = {"passed": "✓", "partial": "~"}
+    marks = {Status.PASSED: "✓", Status.PARTIAL: "~"}
     lines = [f"{report.notebook} ({report.exercise_set}): {_pts(report.points)} of {_pts(report.max_points)} points"]
     if report.problem:
         lines.append(f"  {report.problem}")
@@ -146,7 +148,7 @@ def progress_text(report):
     for row in named:
         lines.append(f"  {marks.get(row.status, '✗')} {row.exercise:<{width}}  {_pts(row.points):>4} / "
                      f"{_pts(row.max_points):<3} {row.status.replace('_', ' ')}")
-        if row.status != "passed" and row.reason and row.reason != report.problem:
+        if row.status != Status.PASSED and row.reason and row.reason != report.problem:
             lines.append(f"      {row.reason}")
     return "\n".join(lines)
 

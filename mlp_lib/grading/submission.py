@@ -435,6 +435,9 @@ def _trusted(outcomes, n, keep_reference_flags=False):
         clean = {"status": Status(outcome["status"]), "reference_called": []}
         if clean["status"] == Status.OK:
             clean["value"] = outcome["value"]
+            changed = outcome.get("changed_inputs")     # it can only fail a check, so it may be believed
+            if isinstance(changed, list):
+                clean["changed_inputs"] = [cut(path, 100) for path in changed[:10] if isinstance(path, str)]
         for key in ("error", "line", "where", "function", "found"):
             if key in outcome:
                 clean[key] = cut(outcome[key], 300)
