@@ -627,15 +627,18 @@ MAX_CLASSES = 1000                                # a confusion matrix of 1000 x
 
 
 def metric_arguments(args):
-    """Metrics: y_true and y_pred of the same length, and every label below C (when C is given)."""
+    """Metrics: y_true and y_pred of the same length; for the per-class counts, every label below
+    C (when C is given) and at most ``MAX_CLASSES`` classes (accuracy only compares labels)."""
     y_true, y_pred = args["y_true"], args["y_pred"]
     check_same_length(y_true, y_pred, "y_true", "y_pred")
+    if "C" not in args:
+        return
     high = int(max(y_true.max(), y_pred.max()))
-    C = args.get("C")
+    C = args["C"]
     if C is None:
         if high >= MAX_CLASSES:
-            raise ValueError(f"labels go up to {high}; with more than {MAX_CLASSES} classes pass C explicitly "
-                             f"(at most {MAX_CLASSES})")
+            raise ValueError(f"labels must lie in 0..{MAX_CLASSES - 1} (at most {MAX_CLASSES} classes are "
+                             f"counted), got labels up to {high}")
         return
     C = args["C"] = check_real(C, "C", 1, MAX_CLASSES, integer=True)
     if high >= C:

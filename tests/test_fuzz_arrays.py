@@ -388,8 +388,12 @@ def label_pairs(draw):
 def test_metrics_against_counting(pair):
     yt, yp, C, expect, et, ep = pair
     acc = expect_outcome(expect, M.accuracy, yt, yp)
+    if expect.ok and max(et.values.max(), ep.values.max()) >= C:     # a huge label: no class C counts it
+        expect = Expect(refuse=(ValueError,))
     M_ = expect_outcome(expect, M.confusion_matrix, yt, yp, C)
-    if acc is None:
+    if acc is not None:
+        assert acc == pytest.approx(np.mean(et.values == ep.values))
+    if M_ is None:
         return
     t, p = et.values.astype(int), ep.values.astype(int)
     assert acc == pytest.approx(sum(a == b for a, b in zip(t, p)) / len(t))
