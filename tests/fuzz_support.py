@@ -217,3 +217,15 @@ def combine(*expects):
     if refusals:
         return Expect(refuse=tuple(refusals))
     return Expect(values=None, dtype=np.float32 if any(e.dtype == np.float32 for e in expects) else np.float64)
+
+
+def torch_loss(name, logits, y):
+    """The package's loss ``name`` written with PyTorch: logits a tensor (N, C) or (N,), y an
+    array of labels (N,), soft targets (N, C) or targets of the logits' shape."""
+    import torch
+    F, target = torch.nn.functional, torch.tensor(y)
+    if name == "mse":
+        return F.mse_loss(logits, target.reshape(logits.shape))
+    if name == "binary_cross_entropy":
+        return F.binary_cross_entropy_with_logits(logits, target.reshape(logits.shape))
+    return F.cross_entropy(logits, target.long() if y.ndim == 1 else target)

@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import special
 
-from fuzz_support import FEW, FUZZ, MUTATIONS, Expect, all_finite, clean, combine, expect_outcome, hostile, shapes, tol
+from fuzz_support import (FEW, FUZZ, MUTATIONS, Expect, all_finite, clean, combine, expect_outcome, hostile, shapes, tol,
+                          torch_loss)
 from mlp_lib import activations as A
 from mlp_lib import gradcheck as G
 from mlp_lib import layers as L
@@ -199,13 +200,7 @@ def reference_losses(name, z, y):
     loss written independently with scipy."""
     if torch is not None:
         zt = torch.tensor(z, requires_grad=True)
-        yt = torch.tensor(y)
-        if name == "mse":
-            loss = torch.nn.functional.mse_loss(zt, yt.reshape(zt.shape))
-        elif name == "binary_cross_entropy":
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(zt, yt.reshape(zt.shape))
-        else:
-            loss = torch.nn.functional.cross_entropy(zt, yt.long() if y.ndim == 1 else yt)
+        loss = torch_loss(name, zt, y)
         loss.backward()
         return loss.item(), zt.grad.numpy()
 

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from scipy import special
 
 import mlp_lib
-from fuzz_support import FEW, FUZZ, MUTATIONS, Expect, all_finite, clean, combine, expect_outcome, hostile, outcome
+from fuzz_support import (FEW, FUZZ, MUTATIONS, Expect, all_finite, clean, combine, expect_outcome, hostile, outcome,
+                          torch_loss)
 from mlp_lib import data as D
 from mlp_lib import init as I
 from mlp_lib import optim as O
@@ -63,14 +64,7 @@ def reference_gradients(loss, activation, params, X, y, lam, L):
         for l in range(1, L + 1):
             z = a @ tp[f"W{l}"] + tp[f"b{l}"]
             a = z if l == L else act(z)
-        yt = torch.tensor(y)
-        if loss == "mse":
-            total = torch.nn.functional.mse_loss(a, yt.reshape(a.shape))
-        elif loss == "binary_cross_entropy":
-            total = torch.nn.functional.binary_cross_entropy_with_logits(a, yt.reshape(a.shape))
-        else:
-            total = torch.nn.functional.cross_entropy(a, yt.long() if y.ndim == 1 else yt)
-        total = total + 0.5 * lam * sum((tp[f"W{l}"] ** 2).sum() for l in range(1, L + 1))
+        total = torch_loss(loss, a, y) + 0.5 * lam * sum((tp[f"W{l}"] ** 2).sum() for l in range(1, L + 1))
         total.backward()
         return {k: t.grad.numpy() for k, t in tp.items()}
     grads = {}
