@@ -542,17 +542,17 @@ def _case_agreement(exercise, cases, got_named, want_named, path, wrong):
         g, w = _as_arrays(got_named[i][path], want_named[i][path])
         g = g.astype(np.float64)
         rtol, atol = _tolerances(cases[i], got_named[i][path])
-        pattern = None
         label = _label(path, exercise.result)
-        if exercise.terms is not None and np.all(np.isfinite(g)):
-            terms = exercise.terms(cases[i]).get(label, {})
-            pattern = diagnose.term_pattern(g, w, terms, rtol, atol)
-        if pattern is None and exercise.changes is not None and np.all(np.isfinite(g)):
-            change = exercise.changes(cases[i]).get(label)
+        candidates = []
+        if np.all(np.isfinite(g)):
+            if exercise.terms is not None:
+                candidates += diagnose.term_patterns(g, w, exercise.terms(cases[i]).get(label, {}), rtol, atol)
+            change = exercise.changes(cases[i]).get(label) if exercise.changes is not None else None
             if change is not None:
                 what, before = change
-                pattern = diagnose.step_pattern(g, w, np.asarray(before, dtype=np.float64), what, rtol, atol)
-        found.append(pattern or diagnose.value_pattern(g, w, rtol, atol, cases[i].facts.get("N")))
+                candidates.append(diagnose.step_pattern(g, w, np.asarray(before, dtype=np.float64), what, rtol, atol))
+        candidates.append(diagnose.value_pattern(g, w, rtol, atol, cases[i].facts.get("N")))
+        found.append([d for d in candidates if d is not None])
     return diagnose.agree(found)
 
 
