@@ -133,13 +133,18 @@ def term_patterns(g, w, terms, rtol, atol):
     return found
 
 
-def step_pattern(g, w, base, what, rtol, atol):
+def step_pattern(g, w, base, what, rtol, atol, factors=None):
     """How the change g - base compares with the expected change w - base, e.g. the step of an
     update rule (base: the parameter before) or the L2 term added to a gradient (base: the
-    gradient before); what: how hints name the change, e.g. "the step". -> Diagnosis or None."""
+    gradient before); what: how hints name the change, e.g. "the step"; factors: optional
+    {description: array} whose product is the expected change, to name a factor that is
+    missing, counted twice or inverted. -> Diagnosis or None."""
     got, want = g - base, w - base
     if not np.any(np.abs(want) > NONZERO):
         return None
+    found = _factor_pattern(got, want, what, factors or {}, rtol, atol)
+    if found is not None:
+        return found
     if np.allclose(got, 0, atol=atol) and np.allclose(g, base, rtol=rtol, atol=atol):
         return Diagnosis("generic/change-missing", f"{what} is missing: the result is the input unchanged.")
     if np.allclose(got, -want, rtol=FACTOR_RTOL_SLACK * rtol, atol=atol):
@@ -152,6 +157,24 @@ def step_pattern(g, w, base, what, rtol, atol):
                          varying=(f"{what} points the right way but has the wrong size, by a factor between "
                                   "{low} and {high} that changes from case to case: a factor that depends on "
                                   "the step or on a hyperparameter is wrong.") if nonzero.sum() > 1 else None)
+    return None
+
+
+def _factor_pattern(got, want, what, factors, rtol, atol):
+    """The ratio got / want as one of the factors of want (or its inverse), entry by entry."""
+    nonzero = np.abs(want) > NONZERO
+    if nonzero.sum() < 2:
+        return None
+    ratio = got[nonzero] / want[nonzero]
+    for description, f in factors.items():
+        f = np.broadcast_to(np.asarray(f, dtype=np.float64), want.shape)[nonzero]
+        if np.ptp(f) <= NONZERO or np.any(f == 0):        # a constant factor shows as a scaled change
+            continue
+        for power, words in ((-1, "is missing"), (1, "is counted twice"), (-2, "is inverted (divided by, not "
+                                                                              "multiplied)")):
+            if np.allclose(ratio, f ** power, rtol=FACTOR_RTOL_SLACK * rtol, atol=FACTOR_RTOL_SLACK * atol):
+                return Diagnosis("generic/factor-wrong", f"the factor {description} of {what} {words}; its other "
+                                                         f"factors are right.", key=(description, power))
     return None
 
 

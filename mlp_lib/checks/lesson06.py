@@ -56,9 +56,34 @@ def _adam_terms(case):
 
 # -- cases: several steps along one trajectory ---------------------------------------------
 
-def _step(case):
-    """The new parameter is the old one plus the step."""
-    return {"param": ("the step (the change of the parameter)", case.args[0])}
+STEP = "the step (the change of the parameter)"
+
+
+def _momentum_step(case):
+    """The new parameter is the old one plus the step, -lr · v."""
+    param, grad, state, lr = case.args
+    mu = case.kwargs.get("momentum", 0.9)
+    v = grad if state is None else mu * state["v"] + grad
+    return {"param": (STEP, param, {"v (the velocity)": v})}
+
+
+def _rmsprop_step(case):
+    """The new parameter is the old one plus the step, -lr · g / (sqrt(s) + eps)."""
+    param, grad, state, lr = case.args
+    a, eps = case.kwargs.get("alpha", 0.99), case.kwargs.get("eps", 1e-8)
+    s = a * _previous(case, "s") + (1 - a) * grad ** 2
+    return {"param": (STEP, param, {"g (the gradient)": grad, "1 / (sqrt(s) + eps)": 1 / (np.sqrt(s) + eps)})}
+
+
+def _adam_step(case):
+    """The new parameter is the old one plus the step, -lr · m_hat / (sqrt(v_hat) + eps)."""
+    param, grad, state, lr = case.args
+    (b1, b2), eps = case.kwargs.get("betas", (0.9, 0.999)), case.kwargs.get("eps", 1e-8)
+    t = 1 if state is None else state["t"] + 1
+    m_hat = (b1 * _previous(case, "m") + (1 - b1) * grad) / (1 - b1 ** t)
+    v_hat = (b2 * _previous(case, "v") + (1 - b2) * grad ** 2) / (1 - b2 ** t)
+    return {"param": (STEP, param, {"m_hat (the corrected first moment)": m_hat,
+                                    "1 / (sqrt(v_hat) + eps)": 1 / (np.sqrt(v_hat) + eps)})}
 
 
 def _trajectory_cases(rng, rule, hyper_sets):
@@ -122,7 +147,7 @@ def _momentum_lr_inside(param, grad, state, lr, momentum=0.9):
 SGD_MOMENTUM = Exercise(
     name="sgd_momentum",
     may_change=("args[2]",),        # the state may be updated in place; the parameter may not
-    changes=_step,
+    changes=_momentum_step,
     terms=_momentum_terms,
     intermediates=("state",),
     points=2,
@@ -186,7 +211,7 @@ def _rmsprop_with(s_new=None, denominator=None, step_sign=-1.0):
 RMSPROP = Exercise(
     name="rmsprop",
     may_change=("args[2]",),        # the state may be updated in place; the parameter may not
-    changes=_step,
+    changes=_rmsprop_step,
     terms=_rmsprop_terms,
     intermediates=("state",),
     points=2,
@@ -268,7 +293,7 @@ ADAM_T_FROM_0 = ("the bias correction is applied at the wrong step: t counts fro
 ADAM = Exercise(
     name="adam",
     may_change=("args[2]",),        # the state may be updated in place; the parameter may not
-    changes=_step,
+    changes=_adam_step,
     terms=_adam_terms,
     intermediates=("state",),
     points=3,
