@@ -383,11 +383,14 @@ def _same(a, b, case):
 
 def equivalent(exercise, mutant_fn, reference_fn):
     """Same results as the solution on several sets of random inputs (outcome-scored
-    exercises: a full score on each)."""
+    exercises: a score at least the solution's own on other inputs, where the solution may
+    itself fall short of full marks)."""
     for seed in EQUIVALENCE_SEEDS[:1] if exercise.name in OUTCOME_KINDS else EQUIVALENCE_SEEDS:
         cases, got = _results(exercise, mutant_fn, seed)
         if exercise.name in OUTCOME_KINDS:
-            if not base.evaluate(exercise, cases, got).passed:
+            mine = base.evaluate(exercise, cases, got)
+            if not (mine.passed or mine.fraction >= base.evaluate(exercise, *_results(exercise, reference_fn, seed)
+                                                                  ).fraction):
                 return False
             continue
         _, want = _results(exercise, reference_fn, seed)

@@ -199,7 +199,33 @@ def _accuracy_score(case, labels):
     full, none = case.facts.get("full_from", FULL_MARKS_FROM), case.facts.get("none_below", NO_MARKS_BELOW)
     fraction = float(np.clip((acc - none) / (full - none), 0.0, 1.0))
     verdict = "full points" if fraction >= 1 else f"full points from {full:.0%}, none below {none:.0%}"
-    return fraction, f"accuracy {acc:.1%} on {len(y)} {which} ({verdict})"
+    text = f"accuracy {acc:.1%} on {len(y)} {which} ({verdict})"
+    if fraction >= 1:
+        return fraction, text
+    return (fraction, *_pipeline_cause(labels.astype(int), y, acc, text))
+
+
+COLLAPSED = 0.5     # one digit predicted for this share of the test images or more: the answers collapsed
+CHANCE = 0.2        # accuracy at most this: the predictions do not follow the images
+
+
+def _pipeline_cause(labels, y, acc, text):
+    """What the predictions show about a pipeline short of full points: (message, diagnosis id)."""
+    counts = np.bincount(labels, minlength=10)
+    top = int(np.argmax(counts))
+    if counts[top] >= COLLAPSED * len(labels):
+        return (text + f": {counts[top] / len(labels):.0%} of the predictions are the digit {top}, so the network "
+                "answers almost always the same. Either it did not learn (the loss never moved: check the updates "
+                "and the learning rate) or the test images reach it on another scale than the training images "
+                "(standardise X_test with the mean and std of X_train)"), "digits_pipeline/predictions-collapse"
+    if acc <= CHANCE:
+        return (text + ": that is about chance (10 %), so the predictions do not follow the images. Check that the "
+                "labels stay paired with their images, that the test images are prepared like the training "
+                "images, and that the network trains (its loss goes down)"), "digits_pipeline/chance-level"
+    return (text + ": the pipeline learns (far above chance) but falls short. Either it is not trained enough "
+            "(more epochs, a tuned learning rate, a wider hidden layer) or the test images are not prepared "
+            "exactly like the training images (standardise X_test with the mean and std of X_train, not with "
+            "its own, and not left raw)"), "digits_pipeline/learns-but-short"
 
 
 DIGITS_PIPELINE = Exercise(
