@@ -40,6 +40,9 @@ EQUIVALENCE_SEEDS = (11, 12, 13, 14, 15)   # the random inputs on which a varian
 EQUIVALENCE_RTOL, EQUIVALENCE_ATOL = 1e-8, 1e-12   # closer than any check's tolerance
 CALL_BUDGET = 10.0                          # seconds for all the calls of one variant on one set of inputs
 OUTCOME_KINDS = {"train_xor", "digits_pipeline"}   # judged by their outcome, not by equal results
+# an outcome within this much of the solution's own score on fresh inputs is the same outcome
+# (for digits_pipeline, 0.15 of the points is one percentage point of accuracy)
+OUTCOME_MARGIN = 0.15
 
 
 # -- the solutions ------------------------------------------------------------------------
@@ -389,8 +392,8 @@ def equivalent(exercise, mutant_fn, reference_fn):
         cases, got = _results(exercise, mutant_fn, seed)
         if exercise.name in OUTCOME_KINDS:
             mine = base.evaluate(exercise, cases, got)
-            if not (mine.passed or mine.fraction >= base.evaluate(exercise, *_results(exercise, reference_fn, seed)
-                                                                  ).fraction):
+            theirs = base.evaluate(exercise, *_results(exercise, reference_fn, seed))
+            if not (mine.passed or mine.fraction >= theirs.fraction - OUTCOME_MARGIN):
                 return False
             continue
         _, want = _results(exercise, reference_fn, seed)

@@ -182,19 +182,23 @@ def _accuracy_score(case, labels):
     y = case.private
     which = case.facts.get("test_set", "validation digits")
     if labels is None:
-        return 0.0, "digits_pipeline returned None: return the predicted labels (is the return statement missing?)"
+        return (0.0, "digits_pipeline returned None: return the predicted labels (is the return statement missing?)",
+                "digits_pipeline/returned-none")
     try:
         labels = np.asarray(labels)
     except Exception:
         labels = None
     if labels is None or labels.dtype == object or not np.issubdtype(labels.dtype, np.number):
-        return 0.0, "should return the predicted digits as an array of integers of shape (n_test,)"
+        return 0.0, "should return the predicted digits as an array of integers of shape (n_test,)", \
+            "digits_pipeline/not-an-array-of-digits"
     if labels.shape != y.shape:
         hint = (" (these look like probabilities or scores: take the argmax over the classes, axis 1)"
                 if labels.ndim == 2 and labels.shape[0] == len(y) else "")
-        return 0.0, f"should return one predicted digit per test image, shape {y.shape}; got shape {labels.shape}{hint}"
+        return (0.0, f"should return one predicted digit per test image, shape {y.shape}; got shape "
+                     f"{labels.shape}{hint}",
+                "digits_pipeline/" + ("scores-not-labels" if hint else "wrong-number-of-predictions"))
     if not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)) or labels.min() < 0 or labels.max() > 9:
-        return 0.0, "the predictions must be digits 0..9 (integers)"
+        return 0.0, "the predictions must be digits 0..9 (integers)", "digits_pipeline/not-digits"
     acc = float(np.mean(labels.astype(int) == y))
     full, none = case.facts.get("full_from", FULL_MARKS_FROM), case.facts.get("none_below", NO_MARKS_BELOW)
     fraction = float(np.clip((acc - none) / (full - none), 0.0, 1.0))
