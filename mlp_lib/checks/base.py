@@ -107,6 +107,9 @@ class Exercise:
         output that is an input plus a change (a parameter plus its step, a gradient plus its
         L2 term), so that a wrong change is named ("the step has the wrong sign"); factors,
         {description: array}, whose product is the change, name a missing or inverted factor;
+    regions: optional (case) -> {description: boolean mask of the inputs' entries}, e.g.
+        {"where z >= 0": z >= 0}: when only the entries of one region are wrong, that
+        branch of the formula is named;
     intermediates: output labels computed before the others (a state before the parameter
         it moves): when they are wrong, they are reported first;
     arg_names: the argument names used in messages (default: the reference's).
@@ -130,6 +133,7 @@ class Exercise:
     may_change: Sequence[str] = ()
     terms: Optional[Callable] = None
     changes: Optional[Callable] = None
+    regions: Optional[Callable] = None
     intermediates: Sequence[str] = ()
     arg_names: Optional[Sequence[str]] = None
 
@@ -578,6 +582,8 @@ def _case_agreement(exercise, cases, got_named, want_named, path, wrong):
                 what, before, factors = (*change, None) if len(change) == 2 else change
                 candidates.append(diagnose.step_pattern(g, w, np.asarray(before, dtype=np.float64), what, rtol, atol,
                                                         factors))
+        if exercise.regions is not None:
+            candidates.append(diagnose.region_pattern(g, w, exercise.regions(cases[i]), rtol, atol))
         candidates.append(diagnose.value_pattern(g, w, rtol, atol, cases[i].facts.get("N")))
         found.append([d for d in candidates if d is not None])
     return diagnose.agree(found)

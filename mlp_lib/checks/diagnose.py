@@ -160,6 +160,20 @@ def step_pattern(g, w, base, what, rtol, atol, factors=None):
     return None
 
 
+def region_pattern(g, w, regions, rtol, atol):
+    """Only the entries of one region of the input are wrong (the branch of a piecewise formula).
+
+    regions: {description: boolean mask of w's shape}, e.g. {"where z >= 0": z >= 0}. -> Diagnosis or None."""
+    bad = ~np.isclose(g, w, rtol=rtol, atol=atol)
+    for description, mask in regions.items():
+        mask = np.broadcast_to(np.asarray(mask, dtype=bool), w.shape)
+        if bad.any() and mask.any() and (~mask).any() and not bad[~mask].any():
+            return Diagnosis("generic/one-branch-wrong", f"only the entries {description} are wrong, the others are "
+                                                         f"right: the formula for the entries {description} is wrong.",
+                             fact=True, key=description)
+    return None
+
+
 def _factor_pattern(got, want, what, factors, rtol, atol):
     """The ratio got / want as one of the factors of want (or its inverse), entry by entry."""
     nonzero = np.abs(want) > NONZERO
