@@ -90,18 +90,21 @@ def _sklearn_datasets():
     return datasets
 
 
+@checked()
 def load_digits():
     """The 8x8 handwritten digits (1,797 images, UCI): X: (1797, 64) ink 0..16, y: (1797,) in 0..9."""
     d = _sklearn_datasets().load_digits()
     return d.data.astype(np.float64), d.target.astype(np.intp)
 
 
+@checked()
 def load_breast_cancer():
     """Wisconsin breast cancer (569 tumours, 30 measurements): X: (569, 30), y: (569,), 1 = benign."""
     d = _sklearn_datasets().load_breast_cancer()
     return d.data.astype(np.float64), d.target.astype(np.intp)
 
 
+@checked()
 def load_diabetes():
     """Diabetes progression (442 patients, 10 standardized measurements): X: (442, 10), y: (442,)
     a disease-progression score one year later (regression)."""

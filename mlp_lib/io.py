@@ -15,6 +15,8 @@ import zlib
 
 import numpy as np
 
+from .validation import check_finite
+
 RUNNING = ("mean", "var")
 
 
@@ -28,7 +30,7 @@ def save_params(path, model):
     arrays = _arrays_of(model)
     path = pathlib.Path(path)
     if path.is_dir():
-        raise ValueError(f"{path!s} is a folder; give a file name such as {path / 'model.npz'!s}")
+        raise ValueError(f"path must be a file name such as {path / 'model.npz'!s}, got the folder {path!s}")
     if path.suffix != ".npz":
         path = path.with_name(path.name + ".npz")
     np.savez(path, **arrays)
@@ -65,8 +67,7 @@ def load_params(path, model=None):
             raise ValueError(f"{name} has shape {saved[name].shape} in {path.name}, the model expects {want.shape}")
         loaded[name] = saved[name].astype(want.dtype)
         if not np.all(np.isfinite(loaded[name])):
-            raise ValueError(f"{name} in {path.name} contains NaN or infinite values" if not np.all(
-                np.isfinite(saved[name])) else f"{name} in {path.name} overflows the model's {want.dtype}")
+            raise ValueError(f"{name} in {path.name} overflows the model's {want.dtype}")
         if name.startswith("running_var") and loaded[name].min() < 0:
             raise ValueError(f"{name} in {path.name} is a variance and must be >= 0, got {loaded[name].min()}")
     # every check passed: only now change the model
@@ -104,6 +105,8 @@ def _read_arrays(path):
             raise ValueError(f"{what}: its member {name!r} is not a NumPy array")
         if arr.dtype.kind not in "biuf":
             raise ValueError(f"{what}: {name} has dtype {arr.dtype}, expected real numbers")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{what}: {name} contains NaN or infinite values, expected finite numbers")
     if "layer_sizes" in saved and (saved["layer_sizes"].ndim != 1 or saved["layer_sizes"].dtype.kind not in "iu"):
         raise ValueError(f"{what}: layer_sizes must be a 1-D array of integers, got {saved['layer_sizes']!r:.60}")
     return saved
@@ -140,7 +143,7 @@ def _arrays_of(model):
         arr = np.asarray(value)
         if arr.dtype.kind not in "biuf":
             raise TypeError(f"parameter {name!r} must be an array of numbers (real), got dtype {arr.dtype}")
-        arrays[name] = arr
+        arrays[name] = check_finite(arr, f"parameter {name!r}")      # a NaN saved would load silently
     for l, stats in running.items():
         for key in RUNNING:
             arrays[f"running_{key}{l}"] = np.asarray(stats[key])

@@ -27,9 +27,14 @@ The contract, the same for every array argument of every public function:
   it reads, after converting it to the model's dtype (a float64 value may overflow float32).
   Values computed inside the training loop (logits, gradients) are not scanned: a diverging
   run is caught by the loop's own check of the loss.
-* **Hyperparameters** have the ranges of ``torch.optim`` or stricter (``lr >= 0``, ``eps > 0``,
-  ``0 <= beta < 1``, ``0 <= momentum < 1``, ...), and flags must be real booleans (``"no"`` is
-  not False).
+* **Hyperparameters** have the ranges of ``torch.optim`` or stricter (``lr >= 0``, ``eps >= 0``
+  where no 0/0 arises and ``eps > 0`` in training, ``0 <= beta < 1``, ``0 <= momentum < 1``, ...),
+  and flags must be real booleans (``"no"`` is not False). Sizes have limits (``MAX_SAMPLES``,
+  ``MAX_CLASSES``, ``MAX_FAN``) so that a typo cannot ask for gigabytes.
+* **The model and the loop.** ``MLP.check_data`` checks X and y once per call (an empty X is
+  refused); batch norm in training needs two samples per batch (``check_batchnorm_batch``);
+  ``train`` checks its callbacks, each scheduled rate and the optimizer's keyword arguments, the
+  values through the rule's own contract (``check_call``).
 
 The fast path: a checked function keeps its unchecked body as ``f.unchecked``
 (``unchecked(f)`` also accepts a learner's plain function and returns it as it is). The model
@@ -37,7 +42,8 @@ and the training loop check X and y once and then call the unchecked bodies, so 
 cost nothing per step. A loss called with ``check=False`` skips its checks too.
 
 Helpers other modules use: ``as_float_array``, ``as_labels``, ``check_same_length``,
-``check_positive``, ``check_probability``, ``check_real``, ``check_flag``, ``lookup``, ``as_rng``,
+``check_positive``, ``check_nonnegative``, ``check_probability``, ``check_real``, ``check_flag``,
+``check_float_dtype``, ``check_finite``, ``lookup``, ``as_rng``,
 ``unchecked``, ``check_call`` (validate a call of a checked function without making it: the
 training loop can check an optimizer's keyword arguments once, before the first step).
 """

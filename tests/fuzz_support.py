@@ -16,13 +16,13 @@ import traceback
 import warnings
 
 import numpy as np
-from hypothesis import HealthCheck, settings
+from hypothesis import settings
 from hypothesis import strategies as st
 
-# Derandomised and bounded: the same cases on every run, a few seconds per test.
-FUZZ = settings(derandomize=True, max_examples=40, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-FEW = settings(FUZZ, max_examples=15)
+# The profile loaded by conftest ("course": derandomised, 40 examples; "thorough": 400), and a
+# smaller share of it for the tests whose examples are slow (files, widgets, training runs).
+FUZZ = settings()
+FEW = settings(FUZZ, max_examples=max(5, FUZZ.max_examples * 3 // 8))
 
 EXPECTED = re.compile(r"\b(must|expected|expects|needs|requires|supports|limit|not a|no ink|is not|too small|valid)\b")
 GIVEN = re.compile(r"\b(got|given|from|is|has|holds|returned|contains|unknown)\b")

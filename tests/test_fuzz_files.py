@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from fuzz_support import FEW, check_refusal
 from mlp_lib import MLP
-from mlp_lib.io import load_params, save_params
+from mlp_lib.io import load_params, parameter_file, save_params
 
 PIL = pytest.importorskip("PIL")
 from PIL import Image  # noqa: E402
@@ -164,3 +164,75 @@ def test_exif_orientation_is_applied():
     image.save(buffer, format="PNG", exif=exif)
     upright = np.rot90(wide, k=-1).copy()                          # what a viewer shows: a vertical bar
     np.testing.assert_array_equal(images.load_digit_image(buffer.getvalue()), images.digit_features(upright))
+
+
+# -- saving: hostile parameters and paths; loading back gives exactly what was saved -----------------
+
+@FEW
+@given(data=st.data())
+def test_save_params_keeps_exactly_real_finite_parameters(tmp_path_factory, data):
+    from fuzz_support import Expect, clean, expect_outcome, hostile
+    tmp = tmp_path_factory.mktemp("save")
+    W, expect = hostile(data.draw, clean(data.draw, (2, 3)), allow=["clean", "float32", "int64", "bool", "nan",
+                                                                     "inf", "complex", "object", "str", "list"])
+    name = data.draw(st.sampled_from(["W1", "W1", "layer_sizes", "running_mean1", "1W", 3]))
+    if name not in ("W1",):
+        expect = Expect(refuse=(ValueError, TypeError))
+    path = data.draw(st.sampled_from([tmp / "m.npz", tmp / "m", str(tmp / "m.npz"), tmp, 3, None]))
+    if path == tmp or not isinstance(path, (str, type(tmp))):
+        expect = Expect(refuse=(ValueError, TypeError))
+    written = expect_outcome(expect, save_params, path, {name: W})
+    if written is None:
+        return
+    assert parameter_file(written) == written and parameter_file(str(written)[:-4]) == written
+    with pytest.raises(ValueError, match="folder"):
+        parameter_file(tmp)
+    loaded = load_params(written)
+    assert list(loaded) == ["W1"]
+    np.testing.assert_array_equal(loaded["W1"], np.asarray(W))
+    for bad in (tmp / "nothing.npz", 3, None):                     # a missing file, not a path
+        with pytest.raises((FileNotFoundError, TypeError)) as info:
+            load_params(bad)
+        assert "nothing.npz" in str(info.value) or "path must be a file name" in str(info.value)
+
+
+# -- the image steps on arrays: ink in [0, 1], the ink's box, a centred square --------------------
+
+@FEW
+@given(data=st.data())
+def test_image_steps_on_hostile_arrays(data):
+    from fuzz_support import Expect, clean, expect_outcome, hostile
+    shape = data.draw(st.sampled_from([(12, 9), (12, 9, 3), (12, 9, 4), (1, 5), (12,), (12, 9, 5), (0, 4)]))
+    picture = np.full(shape, 255.0)
+    if len(shape) >= 2 and min(shape[:2]) >= 3:
+        picture[3:9, 4:6] = 0.0                                    # a dark bar on white paper
+        if len(shape) == 3 and shape[2] == 4:
+            picture[..., 3] = 255.0
+    arr, expect = hostile(data.draw, picture, allow=["clean", "clean", "float32", "list", "nan", "complex",
+                                                     "str", "readonly", "fortran"])
+    if expect.ok and data.draw(st.booleans()):
+        arr = np.asarray(arr).astype(np.uint8)                     # raw pixel bytes 0..255
+    if expect.ok and (len(shape) not in (2, 3) or (len(shape) == 3 and shape[2] not in (2, 3, 4))
+                      or 0 in shape or min(shape[:2]) < 2):
+        expect = Expect(refuse=(ValueError,))
+    ink = expect_outcome(expect, images.ink_image, arr)
+    if ink is None:
+        return
+    assert ink.shape == shape[:2] and ink.min() >= 0 and ink.max() <= 1
+    bar = np.zeros(shape[:2])
+    bar[3:9, 4:6] = 1.0
+    np.testing.assert_allclose(ink, bar, atol=1e-6)               # white paper is 0, the black bar is 1
+    box = expect_outcome(Expect(values=None), images.crop_to_ink, ink)
+    np.testing.assert_array_equal(box, np.ones((6, 2)))
+    square = images.pad_to_square(box)
+    assert square.shape == (6, 6) and square.sum() == 12 and np.all(square[:, 2:4] == 1)
+    threshold = data.draw(st.sampled_from([0.2, 0.0, 1.0, -0.1, np.nan, "0.2"]))
+    valid = isinstance(threshold, float) and 0 <= threshold < 1
+    expect_outcome(Expect(values=None) if valid else Expect(refuse=(ValueError, TypeError)),
+                   images.crop_to_ink, ink, threshold)
+    expect_outcome(Expect(refuse=(ValueError,)), images.crop_to_ink, np.zeros((4, 4)))   # no ink at all
+    name = data.draw(st.sampled_from(["7_anna.png", "x.png", "", 3, None, b"7.png"]))
+    label = expect_outcome(Expect(values=None) if isinstance(name, str) else Expect(refuse=(TypeError,)),
+                           images.label_from_name, name)
+    if isinstance(name, str):
+        assert label == (7 if name.startswith("7") else None)
