@@ -12,6 +12,10 @@ calling the package's own solution scores zero.
 Output: ``gradebook.csv`` and ``gradebook.json`` (learner, exercise_set, exercise, points,
 max_points, status, reason) and ``feedback/<learner>.md`` in the ``--out`` folder.
 """
+from .._optional import require
+
+require("mlp_lib.grading", "nbclient", "nbformat", "jupyter_core", "ipykernel")
+
 from .cli import find_submissions, main
 from .gradebook import write_gradebook
 from .submission import Report, Row, SubmissionError, grade_notebook, read_submission
