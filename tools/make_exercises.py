@@ -3,7 +3,8 @@
 Every line from ``### BEGIN SOLUTION`` to ``### END SOLUTION`` (nbgrader's markers) becomes
 ``# YOUR CODE HERE`` and ``raise NotImplementedError()`` at the marker's indentation (in a
 markdown cell: ``YOUR ANSWER HERE``); outputs, execution counts and saved widget state are
-cleared; everything else (text, hints, check cells, metadata) is kept as it is.
+cleared; answer and check cells are locked as nbgrader locks them (``lock``); everything
+else (text, hints, check cells, metadata) is kept as it is.
 With ``--check``, nothing is written: the command lists the exercise notebooks that differ
 from what the solutions would generate and exits with status 1 if any does.
 """
@@ -57,7 +58,21 @@ def make_exercise(solution_nb):
             cell.outputs = []
             cell.execution_count = None
             cell.metadata.pop("execution", None)
+        lock(cell)
     return nb
+
+
+def lock(cell):
+    """Lock a cell as nbgrader's ``generate_assignment`` does (its LockCells defaults), so that
+    JupyterLab keeps a learner from deleting an answer cell or editing or deleting a check:
+    answer cells ``deletable: false``; check cells and other read-only cells also
+    ``editable: false``; cells without nbgrader metadata stay free."""
+    meta = cell.metadata.get("nbgrader", {})
+    if meta.get("solution"):
+        cell.metadata["deletable"] = False
+    elif meta.get("grade") or meta.get("locked"):
+        cell.metadata["deletable"] = False
+        cell.metadata["editable"] = False
 
 
 def exercise_path(solution_path):
