@@ -3,8 +3,7 @@
 Every line from ``### BEGIN SOLUTION`` to ``### END SOLUTION`` (nbgrader's markers) becomes
 ``# YOUR CODE HERE`` and ``raise NotImplementedError()`` at the marker's indentation (in a
 markdown cell: ``YOUR ANSWER HERE``); outputs, execution counts and saved widget state are
-cleared; answer and check cells are locked as nbgrader locks them (``lock``); everything
-else (text, hints, check cells, metadata) is kept as it is.
+cleared; everything else (text, hints, check cells, metadata) is kept as it is.
 With ``--check``, nothing is written: the command lists the exercise notebooks that differ
 from what the solutions would generate and exits with status 1 if any does.
 """

@@ -7,8 +7,7 @@ a batch of one, float32); its gradients match numerical ones where it computes a
 It prints one line when right, an explanation when wrong (which output, which entries, by
 how much, and the likely mistake), and returns a ``CheckResult`` (``.passed``, ``.status``,
 ``.message``, ``.fraction``). Under nbgrader (``NBGRADER_EXECUTION`` set) a failing check
-raises ``AssertionError``, so a check cell is also an nbgrader test cell, and a scored check
-with partial credit returns its points as a number, which nbgrader reads as the cell's score.
+raises ``AssertionError``, so a check cell is also an nbgrader test cell.
 
 Modules
 -------
