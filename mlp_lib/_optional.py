@@ -16,6 +16,7 @@ PROVIDERS = {
     "nbformat": ("nbformat", "grade"),
     "jupyter_core": ("jupyter-core", "grade"),
     "ipykernel": ("ipykernel", "grade"),
+    "packaging": ("packaging", "grade"),
 }
 
 

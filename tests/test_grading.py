@@ -15,6 +15,8 @@ import pytest
 from mlp_lib.grading import find_submissions, grade_notebook, main, read_submission
 from mlp_lib.grading.submission import SubmissionError
 
+from sandbox_support import SANDBOX, needs_sandbox
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SOLUTION = ROOT / "solutions" / "03_backpropagation.ipynb"
 EXERCISE = ROOT / "exercises" / "03_backpropagation.ipynb"
@@ -100,7 +102,9 @@ REASONS = {("carol", "affine_backward"): "transposed", ("bob", "affine_forward")
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """Grade the whole folder once, with two jobs, as a teacher would."""
+    """Grade the whole folder once, with two jobs, as a teacher would (in the sandbox)."""
+    if SANDBOX is None:
+        pytest.skip("no sandbox on this machine")
     base = tmp_path_factory.mktemp("grading")
     folder = base / "submissions"
     folder.mkdir()
@@ -183,7 +187,7 @@ def test_submissions_are_named_after_file_or_subfolder(tmp_path):
     (tmp_path / "yann.ipynb").write_text("{}")
     (tmp_path / ".ipynb_checkpoints").mkdir()
     (tmp_path / ".ipynb_checkpoints" / "yann-checkpoint.ipynb").write_text("{}")
-    assert [learner for learner, _ in find_submissions(tmp_path)] == ["yann", "zoe"]
+    assert [s.learner for s in find_submissions(tmp_path)] == ["yann", "zoe"]
 
 
 @pytest.mark.parametrize("content, needle", [
@@ -206,11 +210,12 @@ def test_a_notebook_named_like_its_set_is_accepted_without_metadata(tmp_path):
     assert read_submission(tmp_path / "03_backpropagation.ipynb")[1] == "03_backpropagation"
 
 
+@needs_sandbox
 @pytest.mark.parametrize("path", sorted((ROOT / "solutions").glob("*.ipynb")), ids=lambda p: p.stem)
-def test_every_solution_notebook_scores_full_marks(path, tmp_path, monkeypatch):
+def test_every_solution_notebook_scores_full_marks_in_the_sandbox(path, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     allclose = np.allclose
-    report = grade_notebook(path)
+    report = grade_notebook(path, sandbox=SANDBOX)
     assert np.allclose is allclose              # nothing of the notebook reached this process
     assert not report.problem, report.problem
     failed = [(r.exercise, r.status, r.reason) for r in report.rows if r.points != r.max_points]
@@ -228,10 +233,21 @@ def test_every_untouched_exercise_scores_zero_with_not_implemented(path, tmp_pat
 
 
 def test_answers_read_back_must_have_the_runner_format():
-    from mlp_lib.grading.submission import _well_formed
+    from mlp_lib.grading.submission import _trusted
     good = [{"status": "ok", "value": 1.0, "reference_called": []}, {"status": "timeout", "budget": 1}]
-    assert _well_formed(good, 2)
-    assert not _well_formed(good, 3)
-    assert not _well_formed([{"status": "passed"}], 1)
-    assert not _well_formed([{"status": "ok"}], 1)
-    assert not _well_formed({"status": "ok"}, 1)
+    assert [o["status"] for o in _trusted(good, 2)] == ["ok", "timeout"]
+    assert _trusted(good, 3) is None
+    assert _trusted([{"status": "passed"}], 1) is None
+    assert _trusted([{"status": "ok"}], 1) is None
+    assert _trusted({"status": "ok"}, 1) is None
+
+
+def test_nothing_but_values_and_failures_is_believed_from_the_kernel():
+    from mlp_lib.grading.submission import _trusted
+    forged = [{"status": "ok", "value": 2.0, "reference_called": [], "points": 99, "passed": True,
+               "message": "✓ right", "fraction": 1.0}]
+    assert _trusted(forged, 1) == [{"status": "ok", "value": 2.0, "reference_called": []}]
+    # a recorded call of the course's solution is believed only from a plain (unsandboxed) kernel
+    flagged = [{"status": "ok", "value": 2.0, "reference_called": ["mlp_lib.layers:affine_forward"]}]
+    assert _trusted(flagged, 1)[0]["reference_called"] == []
+    assert _trusted(flagged, 1, keep_reference_flags=True)[0]["reference_called"] == ["mlp_lib.layers:affine_forward"]

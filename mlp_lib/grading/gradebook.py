@@ -2,47 +2,84 @@
 a summary table and a progress bar on the terminal."""
 import csv
 import datetime
+import hashlib
+import io
 import json
+import os
 import pathlib
 import re
 import sys
 
-COLUMNS = ["learner", "exercise_set", "exercise", "points", "max_points", "status", "reason"]
+COLUMNS = ["learner", "exercise_set", "exercise", "points", "max_points", "status", "reason", "diagnosis"]
 
 
-def write_gradebook(reports, out_dir):
-    """Write gradebook.csv, gradebook.json and feedback/<learner>.md into ``out_dir``.
+def write_gradebook(reports, out_dir, run=None, learners=None):
+    """Write gradebook.csv, gradebook.json and feedback/<name>.md into ``out_dir``, each file
+    replaced atomically (a reader never sees half a file). run: what the JSON records about
+    the run (seed, sandbox...); learners: every learner of the batch, so that feedback file
+    names stay the same as more submissions are graded.
     -> {"csv": path, "json": path, "feedback": [paths]}."""
     out_dir = pathlib.Path(out_dir)
     (out_dir / "feedback").mkdir(parents=True, exist_ok=True)
     rows = [row for report in reports for row in report.rows]
     csv_path = out_dir / "gradebook.csv"
-    with open(csv_path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow(row.as_dict())
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _spreadsheet_safe(v) for k, v in row.as_dict().items()})
+    _replace(csv_path, buffer.getvalue())
     json_path = out_dir / "gradebook.json"
     summary = [{"learner": r.learner, "notebook": r.notebook, "exercise_set": r.exercise_set,
                 "points": round(r.points, 2), "max_points": r.max_points, "seconds": round(r.seconds, 1),
-                **({"problem": r.problem} if r.problem else {})} for r in reports]
-    json_path.write_text(json.dumps({
+                "seed": r.seed, "sandboxed": r.sandboxed, **({"problem": r.problem} if r.problem else {})}
+               for r in reports]
+    _replace(json_path, json.dumps({
         "graded_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "submissions": summary, "rows": [row.as_dict() for row in rows]}, indent=1), encoding="utf-8")
+        **({"run": run} if run else {}),
+        "submissions": summary, "rows": [row.as_dict() for row in rows]}, indent=1, ensure_ascii=False))
+    names = feedback_names(sorted(set(learners or ()) | {r.learner for r in reports}))
     feedback = []
     by_learner = {}
     for report in reports:
         by_learner.setdefault(report.learner, []).append(report)
     for learner, learner_reports in by_learner.items():
-        path = out_dir / "feedback" / f"{safe_name(learner)}.md"
-        path.write_text(feedback_text(learner, learner_reports), encoding="utf-8")
+        path = out_dir / "feedback" / f"{names[learner]}.md"
+        _replace(path, feedback_text(learner, learner_reports))
         feedback.append(path)
     return {"csv": csv_path, "json": json_path, "feedback": feedback}
 
 
+def _replace(path, text):
+    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _spreadsheet_safe(value):
+    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def safe_name(name):
     """A learner's name as a file name."""
-    return re.sub(r"[^\w.-]+", "_", name).strip("._") or "learner"
+    return re.sub(r"[^\w.-]+", "_", name).strip("._")[:80] or "learner"
+
+
+def feedback_names(learners):
+    """{learner: file name}: their safe names, made distinct where two learners' names become the
+    same (``same name`` and ``same_name``) by a short hash of the exact name."""
+    counts = {}
+    for learner in learners:
+        counts[safe_name(learner)] = counts.get(safe_name(learner), 0) + 1
+    return {learner: safe_name(learner) if counts[safe_name(learner)] == 1 else
+            f"{safe_name(learner)}-{hashlib.sha256(learner.encode()).hexdigest()[:8]}" for learner in learners}
 
 
 def feedback_text(learner, reports):
@@ -80,7 +117,7 @@ def _set_table(set_name, reports):
         for row in report.rows:
             if row.exercise not in exercises and row.exercise != "*":
                 exercises.append(row.exercise)
-    names = [_short(e) for e in exercises]
+    names = list(exercises)
     width = max([len("learner")] + [len(r.learner) for r in reports])
     header = f"{'learner':<{width}}  " + "  ".join(f"{n:>{max(len(n), 5)}}" for n in names) + "   total"
     lines = [f"{set_name}:", header, "-" * len(header)]
@@ -98,21 +135,20 @@ def _set_table(set_name, reports):
 
 
 def progress_text(report):
-    """The per-exercise lines a self-paced learner sees after grading their own notebook."""
+    """What a self-paced learner sees after grading their own notebook: a line per exercise
+    with its points and, under each one not fully right, the reason (the instant check's words)."""
     marks = {"passed": "✓", "partial": "~"}
     lines = [f"{report.notebook} ({report.exercise_set}): {_pts(report.points)} of {_pts(report.max_points)} points"]
     if report.problem:
         lines.append(f"  {report.problem}")
-    for row in report.rows:
-        if row.exercise == "*":
-            continue
-        lines.append(f"  {marks.get(row.status, '✗')} {row.exercise:<22} {_pts(row.points):>4} / "
+    named = [row for row in report.rows if row.exercise != "*"]
+    width = max([len(row.exercise) for row in named] + [8])
+    for row in named:
+        lines.append(f"  {marks.get(row.status, '✗')} {row.exercise:<{width}}  {_pts(row.points):>4} / "
                      f"{_pts(row.max_points):<3} {row.status.replace('_', ' ')}")
+        if row.status != "passed" and row.reason and row.reason != report.problem:
+            lines.append(f"      {row.reason}")
     return "\n".join(lines)
-
-
-def _short(name, limit=14):
-    return name if len(name) <= limit else name[:limit - 1] + "…"
 
 
 class ProgressBar:
