@@ -2,12 +2,14 @@
 
     .venv/bin/python benchmarks/bench_training.py [--reps 7] [--course] [--profile]
 
-Three workloads, each trained in float32 on the same data, from the same initial weights,
-visiting the same mini-batches in the same order:
+Four workloads, each trained on the same data, from the same initial weights, visiting the
+same mini-batches in the same order:
 
-  W1  digits-sized  64-128-10 ReLU, softmax cross-entropy, batch 64, 20 epochs on 1,437 samples
-  W2  784-256-256-10 ReLU, softmax cross-entropy, batch 128, 2 epochs on 10,000 random samples
-  W3  XOR           2-4-1 sigmoid, binary cross-entropy, full batch, 10,000 steps
+  W1  digits-sized  64-128-10 ReLU, softmax cross-entropy, batch 64, 20 epochs on 1,437 samples (float32)
+  W2  784-256-256-10 ReLU, softmax cross-entropy, batch 128, 2 epochs on 10,000 random samples (float32)
+  W3  XOR           2-4-1 sigmoid, binary cross-entropy, full batch, 10,000 steps (float32)
+  W4  moons         2-16-16-2 ReLU, softmax cross-entropy, batch 32, 50 epochs on 1,000 samples
+                    (float64, the lessons' default dtype)
 
 Each is trained through ``mlp_lib.train`` (the public API), through a minimal hand-written
 NumPy loop of the same maths, and through PyTorch eager (nn.Linear, torch.optim.SGD) when
@@ -41,7 +43,7 @@ import time
 import numpy as np
 
 import mlp_lib
-from mlp_lib.data import load_digits
+from mlp_lib.data import load_digits, make_moons
 from mlp_lib.model import MLP
 from mlp_lib.train import train
 
@@ -61,27 +63,31 @@ WORKLOADS = {
                loss="softmax_cross_entropy", batch_size=128, epochs=2, lr=0.05),
     "W3": dict(title="XOR 2-4-1 sigmoid, full batch, 10,000 steps", sizes=[2, 4, 1], activation="sigmoid",
                loss="binary_cross_entropy", batch_size=4, epochs=10_000, lr=1.0),
+    "W4": dict(title="moons 2-16-16-2 float64, batch 32, 50 epochs", sizes=[2, 16, 16, 2], activation="relu",
+               loss="softmax_cross_entropy", batch_size=32, epochs=50, lr=0.1, dtype=np.float64),
 }
 # targets: mlp_lib / hand-written at most this, PyTorch / mlp_lib at least this
 MAX_OVERHEAD = 1.15
-MIN_TORCH_RATIO = {"W1": 3.0, "W2": 1.0, "W3": 3.0}
+MIN_TORCH_RATIO = {"W1": 3.0, "W2": 1.0, "W3": 3.0, "W4": 3.0}
 MIN_MATMUL_FRACTION = 0.70
 SEED = 0
 
 
 # -- data ---------------------------------------------------------------------------------
 def make_data(name):
-    """X: (N, D) float32 and y: (N,) labels for a workload (the same for all three loops)."""
+    """X: (N, D) of the workload's dtype and y: (N,) labels (the same for all three loops)."""
     if name == "W1":
         X, y = load_digits()
         X, y = X[:1437] / 16.0, y[:1437]          # the 80 % training part of the 1,797 digits
+    elif name == "W4":
+        X, y = make_moons(n=1000, noise=0.2, seed=SEED)
     elif name == "W2":
         rng = np.random.default_rng(SEED)
         X, y = rng.standard_normal((10_000, 784)), rng.integers(0, 10, 10_000)
     else:
         X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
         y = np.array([0, 1, 1, 0])
-    return np.ascontiguousarray(X, dtype=DTYPE), y.astype(np.intp)
+    return np.ascontiguousarray(X, dtype=WORKLOADS[name].get("dtype", DTYPE)), y.astype(np.intp)
 
 
 def batch_orders(N, batch_size, epochs):
@@ -105,7 +111,7 @@ def clock(start=None):
 
 # -- the three loops ------------------------------------------------------------------------
 def run_mlp_lib(w, X, y, init_params):
-    model = MLP(w["sizes"], activation=w["activation"], loss=w["loss"], seed=SEED, dtype=DTYPE)
+    model = MLP(w["sizes"], activation=w["activation"], loss=w["loss"], seed=SEED, dtype=X.dtype)
     model.params = {k: v.copy() for k, v in init_params.items()}
     start = clock()
     history = train(model, X, y, epochs=w["epochs"], lr=w["lr"], batch_size=w["batch_size"], seed=SEED)
@@ -117,12 +123,12 @@ def run_numpy(w, X, y, init_params):
     """The same training written directly in NumPy, as one would without a library."""
     W1, b1, W2, b2 = (init_params[k].copy() for k in ("W1", "b1", "W2", "b2"))
     W3, b3 = (init_params[k].copy() for k in ("W3", "b3")) if "W3" in init_params else (None, None)
-    lr = DTYPE(w["lr"])
+    lr = X.dtype.type(w["lr"])
     orders = batch_orders(len(X), w["batch_size"], w["epochs"])
     step_loss = []
     start = clock()
     if w["loss"] == "binary_cross_entropy":       # W3: one sigmoid hidden layer, full batch
-        t = y[:, None].astype(DTYPE)
+        t = y[:, None].astype(X.dtype)
         N = len(X)
         for _ in range(w["epochs"]):
             z1 = X @ W1 + b1
@@ -185,8 +191,10 @@ def run_torch(w, X, y, init_params):
         if l < len(sizes) - 2:
             layers.append(nn.ReLU() if w["activation"] == "relu" else nn.Sigmoid())
     net = nn.Sequential(*layers)
+    if X.dtype == np.float64:
+        net = net.double()
     if w["loss"] == "binary_cross_entropy":
-        criterion, yt = nn.BCEWithLogitsLoss(), torch.from_numpy(y[:, None].astype(DTYPE))
+        criterion, yt = nn.BCEWithLogitsLoss(), torch.from_numpy(y[:, None].astype(X.dtype))
     else:
         criterion, yt = nn.CrossEntropyLoss(), torch.from_numpy(y)
     Xt = torch.from_numpy(X)
@@ -330,7 +338,7 @@ def bench(args):
         w = WORKLOADS[name]
         X, y = make_data(name)
         init_params = {k: v.copy() for k, v in
-                       MLP(w["sizes"], activation=w["activation"], loss=w["loss"], seed=SEED, dtype=DTYPE).params.items()}
+                       MLP(w["sizes"], activation=w["activation"], loss=w["loss"], seed=SEED, dtype=X.dtype).params.items()}
         times = {k: [] for k in runners}
         cpu_times = {k: [] for k in runners}
         finals = {}
@@ -434,7 +442,7 @@ def main(argv=None):
     global torch
     if args.no_torch:
         torch = None
-    print(f"mlp_lib {getattr(mlp_lib, '__version__', '')} training benchmark, float32")
+    print(f"mlp_lib {getattr(mlp_lib, '__version__', '')} training benchmark")
     if args.threads:
         from threadpoolctl import threadpool_limits
         threadpool_limits(args.threads)

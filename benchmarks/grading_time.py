@@ -1,14 +1,13 @@
-"""How long the grader takes for a class: 20 submissions of the backpropagation exercises.
+"""How long the grader takes for a class, with the sandbox and without it, in one run.
 
-    .venv/bin/python benchmarks/grading_time.py [--submissions 20] [--jobs 2] [--cell-timeout 20]
+    .venv/bin/python benchmarks/grading_time.py [--submissions 100] [--jobs 2] [--mixed]
 
-The submissions are made from solutions/03_backpropagation.ipynb: most are right, some
-carry a typical mistake, one is the untouched exercise notebook, one hangs in a function
-(which costs a cell timeout, since a later cell of the notebook calls it, and one exercise
-budget per exercise that uses it), one crashes its kernel. They are graded with the same
-command a teacher runs (``python -m mlp_lib.grading FOLDER --jobs N``), in a subprocess,
-and the script prints the wall time, the time per submission, the load average (other
-work on the machine slows everything alike) and the first lines of the gradebook.
+By default: 100 correct submissions of set 03 (copies of solutions/03_backpropagation.ipynb),
+graded with the command a teacher runs (``python -m mlp_lib.grading FOLDER --jobs N``) twice,
+once with the sandbox and once with ``--no-sandbox``, and the ratio. ``--mixed`` makes a class
+with typical mistakes, an untouched notebook, an endless loop and a kernel crash instead.
+The script prints the wall times, the time per submission, the load average (other work on
+the machine slows everything alike) and the slowest submissions.
 
 This is a benchmark, not a test: nothing here fails; read the numbers.
 """
@@ -38,9 +37,10 @@ VARIANTS = {
 }
 
 
-def make_submissions(folder, count):
-    plan = ["untouched"] + list(VARIANTS) + ["right"] * max(0, count - 1 - len(VARIANTS))
-    for i, kind in enumerate(plan[:count]):
+def make_submissions(folder, count, mixed):
+    plan = (["untouched"] + list(VARIANTS) if mixed else []) + ["right"] * count
+    plan = plan[:count]
+    for i, kind in enumerate(plan):
         if kind == "untouched":
             nb = nbformat.read(EXERCISE, as_version=4)
         else:
@@ -49,46 +49,52 @@ def make_submissions(folder, count):
                 name = cell.metadata.get("mlp_course", {}).get("exercise")
                 if name in VARIANTS.get(kind, {}):
                     cell.source = VARIANTS[kind][name]
-        nbformat.write(nb, folder / f"learner{i + 1:02d}.ipynb")
-    return plan[:count]
+        nbformat.write(nb, folder / f"learner{i + 1:03d}.ipynb")
+    return plan
+
+
+def grade(folder, out, args, sandbox):
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "mlp_lib.grading", str(folder), "--out", str(out),
+                           "--jobs", str(args.jobs), "--exercise-timeout", str(args.exercise_timeout),
+                           "--cell-timeout", str(args.cell_timeout), "--progress", "off"]
+                          + ([] if sandbox else ["--no-sandbox"]), capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode:
+        print(proc.stderr, file=sys.stderr)
+    data = json.loads((out / "gradebook.json").read_text())
+    return elapsed, data
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--submissions", type=int, default=20)
+    parser.add_argument("--submissions", type=int, default=100)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--mixed", action="store_true", help="a class with mistakes, hangs and crashes")
     parser.add_argument("--exercise-timeout", type=float, default=10.0)
     parser.add_argument("--cell-timeout", type=float, default=20.0)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="mlp-grading-bench-") as tmp:
         folder = pathlib.Path(tmp) / "submissions"
         folder.mkdir()
-        plan = make_submissions(folder, args.submissions)
-        out = pathlib.Path(tmp) / "gradebook"
-        start = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "mlp_lib.grading", str(folder), "--out", str(out),
-                               "--jobs", str(args.jobs), "--exercise-timeout", str(args.exercise_timeout),
-                               "--cell-timeout", str(args.cell_timeout),
-                               "--progress", "off"], capture_output=True, text=True)
-        elapsed = time.perf_counter() - start
-        print(proc.stdout)
-        if proc.returncode:
-            print(proc.stderr, file=sys.stderr)
+        plan = make_submissions(folder, args.submissions, args.mixed)
+        results = {}
+        for sandbox in (True, False):
+            load = os.getloadavg()[0]
+            elapsed, data = grade(folder, pathlib.Path(tmp) / f"gradebook-{sandbox}", args, sandbox)
+            results[sandbox] = elapsed
+            seconds = sorted((s["seconds"], s["learner"]) for s in data["submissions"])
+            full = sum(s["points"] == s["max_points"] for s in data["submissions"])
+            print(f"{'sandbox   ' if sandbox else 'no sandbox'}: {len(plan)} submissions with --jobs {args.jobs} in "
+                  f"{elapsed:6.1f} s ({elapsed / len(plan):.2f} s each); {full} with full points; median "
+                  f"{seconds[len(seconds) // 2][0]:.1f} s, slowest {seconds[-1][0]:.1f} s; load average "
+                  f"{load:.2f} on {os.cpu_count()} cores before")
+        print(f"the sandbox costs {100 * (results[True] / results[False] - 1):+.0f} % over no sandbox")
         kinds = {}
         for kind in plan:
             kinds[kind] = kinds.get(kind, 0) + 1
         print("submissions: " + ", ".join(f"{n} {k}" for k, n in kinds.items()))
-        print(f"graded {len(plan)} submissions with --jobs {args.jobs} in {elapsed:.1f} s "
-              f"({elapsed / len(plan):.1f} s per submission); load average {os.getloadavg()[0]:.2f} "
-              f"on {os.cpu_count()} cores")
-        data = json.loads((out / "gradebook.json").read_text())
-        seconds = sorted((s["seconds"], s["learner"]) for s in data["submissions"])
-        print(f"per submission: median {seconds[len(seconds) // 2][0]:.1f} s; slowest: "
-              + ", ".join(f"{name} {sec:.1f} s ({plan[int(name[-2:]) - 1]})" for sec, name in seconds[::-1][:3]))
         print(f"(--cell-timeout {args.cell_timeout:g}, --exercise-timeout {args.exercise_timeout:g})")
-        print("\nfirst lines of gradebook.csv:")
-        lines = (out / "gradebook.csv").read_text().splitlines()
-        print("\n".join(lines[:14]))
 
 
 if __name__ == "__main__":

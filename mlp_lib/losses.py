@@ -3,9 +3,12 @@
 ``logits`` are the output layer's values before any sigmoid or softmax; computing
 the loss from them (not from probabilities) keeps it finite for logits up to ±1e4.
 """
+from dataclasses import dataclass
+from typing import Callable
+
 import numpy as np
 
-from .activations import log_softmax, sigmoid, softmax
+from .activations import identity, log_softmax, sigmoid, softmax
 from .validation import as_float_array, as_labels, check_same_length, lookup
 
 
@@ -91,14 +94,78 @@ LOSSES = {
     "softmax_cross_entropy": softmax_cross_entropy,
 }
 
-# What turns the output layer's values into predicted probabilities (or values).
-OUTPUT_TRANSFORMS = {
-    "mse": lambda z: z,
-    "binary_cross_entropy": sigmoid,
-    "softmax_cross_entropy": softmax,
+
+@dataclass(frozen=True)
+class Loss:
+    """What a loss means to a model: one record per loss, read by ``MLP``, ``train`` and the widgets.
+
+    name: how it is called; fn(logits (N, C), y) -> (loss, dlogits (N, C)).
+    check(y, shape) -> y checked and converted for outputs of ``shape`` (N, C).
+    transform(logits (N, C)) -> what the outputs stand for: probabilities ((N,) P(y=1) for one
+        binary output), or the predicted values themselves for regression.
+    predict(logits (N, C)) -> predictions: labels (N,) when it classifies, else the values.
+    labels(y) -> the integer labels (N,) that checked targets stand for, to score accuracy against.
+    classifies(C) -> True when accuracy means something for C outputs.
+    probabilities: True when ``transform`` gives probabilities.
+    builtin: True for the package's own losses, whose ``fn`` takes ``check=False`` to skip
+        the target checks that ``check`` already ran once.
+    """
+    name: str
+    fn: Callable
+    check: Callable
+    transform: Callable = identity
+    predict: Callable = identity
+    labels: Callable = None
+    classifies: Callable = lambda C: False
+    probabilities: bool = False
+    builtin: bool = False
+
+
+def _binary_transform(logits):
+    p = sigmoid(logits)
+    return p[:, 0] if p.shape[1] == 1 else p
+
+
+def _binary_predict(logits):
+    return (logits[:, 0] > 0).astype(np.intp) if logits.shape[1] == 1 else (logits > 0).astype(np.intp)
+
+
+def _own_targets(y, shape):
+    """A learner's loss gets its targets as given, as an array (its own function checks them)."""
+    return np.asarray(y)
+
+
+LOSS_RECORDS = {
+    "mse": Loss("mse", mse, lambda y, shape: check_targets("mse", y, shape), builtin=True),
+    "binary_cross_entropy": Loss(
+        "binary_cross_entropy", binary_cross_entropy,
+        lambda y, shape: check_targets("binary_cross_entropy", y, shape),
+        transform=_binary_transform, predict=_binary_predict,
+        labels=lambda y: (y.reshape(len(y), -1)[:, 0] > 0.5).astype(np.intp),
+        classifies=lambda C: C == 1, probabilities=True, builtin=True),
+    "softmax_cross_entropy": Loss(
+        "softmax_cross_entropy", softmax_cross_entropy,
+        lambda y, shape: check_targets("softmax_cross_entropy", y, shape),
+        transform=softmax, predict=lambda logits: np.argmax(logits, axis=1),
+        labels=lambda y: y if y.ndim == 1 else np.argmax(y, axis=1),
+        classifies=lambda C: True, probabilities=True, builtin=True),
 }
 
 
 def get_loss(loss):
     """Return the loss function for a name in ``LOSSES`` or a given function."""
     return loss if callable(loss) else lookup(LOSSES, loss, "loss")
+
+
+def get_loss_record(loss):
+    """Return the ``Loss`` record for a name in ``LOSSES``, a ``Loss`` record, or a learner's own
+    function (logits, y) -> (loss, dlogits), which is taken as a loss that does not classify
+    (pass a ``Loss`` record to say more about it)."""
+    if isinstance(loss, Loss):
+        return loss
+    if callable(loss):
+        return Loss(getattr(loss, "__name__", "custom loss"), loss, _own_targets)
+    if not isinstance(loss, str):
+        raise TypeError(f"loss must be a name (one of {sorted(LOSSES)}), a function (logits, y) -> (loss, dlogits) "
+                        f"or a Loss record; got {loss!r}")
+    return lookup(LOSS_RECORDS, loss, "loss")

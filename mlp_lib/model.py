@@ -6,18 +6,38 @@ For layer sizes ``[D, H1, ..., C]`` the forward pass is, for l = 1..L,
                                                 before f and dropout after it)
 
 with a_0 = X, and the last z_L is the output (logits) handed to the loss.
+
+What ``train`` needs of a model (any object with these four members can be trained):
+
+    params                      dict name -> array, the parameters the loop updates
+    check_data(X, y)            -> (X, y) checked and converted, once per run
+    forward_backward(X, y)      -> (data_loss, penalty, grads, logits) on one mini-batch
+    loss_record                 the ``losses.Loss`` record: predictions, accuracy, classifies
+and ``forward(X)`` (evaluation-mode logits) when there is validation data.
 """
 import numpy as np
 
-from .activations import get_activation
+from .activations import ACTIVATIONS, get_activation
 from .init import get_initializer
 from .layers import (activation_backward, activation_forward, affine_backward, affine_forward,
                      batchnorm_backward, batchnorm_forward, dropout_backward, dropout_forward)
-from .losses import OUTPUT_TRANSFORMS, check_targets, get_loss
-from .validation import (as_float_array, as_rng, check_positive, check_probability,
+from .losses import get_loss_record
+from .validation import (as_float_array, as_rng, check_nonnegative, check_positive, check_probability,
                          check_same_length)
 
 _RELU_LIKE = {"relu", "leaky_relu"}
+
+
+def package_dropout_forward(X, p, u, train=True):
+    """The package's ``dropout_forward`` with the signature of lesson 7's exercise:
+    a unit is dropped where u < p. X, u: (N, H) -> out: (N, H), mask (None in evaluation)."""
+    return dropout_forward(X, p, train=train, mask=u >= p)
+
+
+def _check_pair(pair, name, example):
+    if not (isinstance(pair, tuple) and len(pair) == 2 and all(callable(g) for g in pair)):
+        raise TypeError(f"{name} must be a pair of two functions {example}; got {pair!r}")
+    return pair
 
 
 class MLP:
@@ -25,15 +45,21 @@ class MLP:
 
     layer_sizes: [D, H1, ..., C] (input size, hidden sizes, output size).
     activation: a name ("relu", "tanh", ...) or a pair (f, f_prime) of the learner's own.
-    loss: "softmax_cross_entropy", "binary_cross_entropy", "mse", or a function
-        (logits, y) -> (loss, dlogits).
-    init: an initializer name or function (fan_in, fan_out, rng) -> W; by default He
-        for ReLU-like activations and Xavier otherwise.
-    weight_decay: L2 strength lambda; adds lambda/2 * sum ||W||^2 to the loss (not the biases).
-    dropout: drop probability after each hidden activation, in [0, 1).
-    batchnorm: normalize each hidden pre-activation (parameters gamma_l, beta_l, which
+    loss: "softmax_cross_entropy", "binary_cross_entropy", "mse", a function
+        (logits, y) -> (loss, dlogits), or a ``losses.Loss`` record (``loss_record`` keeps it).
+    init: an initializer name or function (fan_in, fan_out, rng) -> W (fan_in, fan_out); by
+        default He for ReLU-like activations and Xavier otherwise.
+    weight_decay: L2 strength lambda >= 0; adds lambda/2 * sum ||W||^2 (not the biases).
+    dropout: drop probability p in [0, 1) after each hidden activation.
+    batchnorm: True to normalize each hidden pre-activation (parameters gamma_l, beta_l, which
         replace that layer's bias b_l; running statistics in ``bn_running``).
     affine: the pair (affine_forward, affine_backward) to use, for a learner's own.
+    dropout_layer: a pair (forward(X, p, u, train=True) -> (out, mask), backward(dout, mask) -> dX),
+        as lesson 7's exercise writes them (u: (N, H) uniform numbers, drop where u < p);
+        the model draws u from its generator. Default: the package's.
+    batchnorm_layer: a pair (forward(X, gamma, beta) -> (out, cache), backward(dout, cache)
+        -> (dX, dgamma, dbeta)) in training mode, as lesson 7's exercise writes them; the model
+        keeps the running statistics and evaluates with them itself. Default: the package's.
     seed: an int or np.random.Generator for initialization and dropout masks.
     dtype: np.float64 (default) or np.float32 for speed.
 
@@ -43,7 +69,7 @@ class MLP:
 
     def __init__(self, layer_sizes, activation="relu", loss="softmax_cross_entropy", init=None,
                  weight_decay=0.0, dropout=0.0, batchnorm=False, affine=(affine_forward, affine_backward),
-                 seed=0, dtype=np.float64):
+                 dropout_layer=None, batchnorm_layer=None, seed=0, dtype=np.float64):
         if not isinstance(layer_sizes, (list, tuple)) or len(layer_sizes) < 2:
             raise ValueError(f"layer_sizes must list at least an input and an output size, e.g. [2, 8, 1]; "
                              f"got {layer_sizes!r}")
@@ -51,26 +77,34 @@ class MLP:
             check_positive(size, f"layer_sizes[{i}]", integer=True)
         if np.dtype(dtype) not in (np.float32, np.float64):
             raise ValueError(f"dtype must be np.float32 or np.float64, got {dtype!r}")
-        if weight_decay < 0:
-            raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
+        if not isinstance(batchnorm, (bool, np.bool_)):
+            raise TypeError(f"batchnorm must be True or False, got {batchnorm!r} ({type(batchnorm).__name__})")
         self.layer_sizes = [int(s) for s in layer_sizes]
         self.activation = get_activation(activation)
-        self.loss_name = loss if isinstance(loss, str) else None
-        self.loss_fn = get_loss(loss)
+        self.loss_record = get_loss_record(loss)
         if init is None:
             init = "he_normal" if activation in _RELU_LIKE else "xavier_normal"
         self.init = get_initializer(init)
-        self.weight_decay = float(weight_decay)
+        self.weight_decay = check_nonnegative(weight_decay, "weight_decay")
         self.dropout = check_probability(dropout, "dropout")
         self.batchnorm = bool(batchnorm)
-        self.affine = affine
+        self.affine = _check_pair(affine, "affine", "(affine_forward, affine_backward)")
+        example = "(forward, backward) as in lesson 7"
+        self.dropout_layer = (_check_pair(dropout_layer, "dropout_layer", example) if dropout_layer is not None
+                              else (package_dropout_forward, dropout_backward))
+        self.batchnorm_layer = (None if batchnorm_layer is None
+                                else _check_pair(batchnorm_layer, "batchnorm_layer", example))
+        if dropout_layer is not None and not self.dropout:
+            raise ValueError("dropout_layer was given but dropout is 0: pass dropout=p with p in (0, 1)")
+        if batchnorm_layer is not None and not self.batchnorm:
+            raise ValueError("batchnorm_layer was given but batchnorm is False: pass batchnorm=True as well")
         self.dtype = np.dtype(dtype)
         self.rng = as_rng(seed)
         self.params = {}
         self.bn_running = {}
         self._no_bias = np.zeros((), dtype=self.dtype)
         for l, (fan_in, fan_out) in enumerate(zip(self.layer_sizes[:-1], self.layer_sizes[1:]), start=1):
-            self.params[f"W{l}"] = np.asarray(self.init(fan_in, fan_out, self.rng), dtype=self.dtype)
+            self.params[f"W{l}"] = self._initial_weights(l, fan_in, fan_out)
             if self.batchnorm and l < self.num_layers:
                 # batch norm subtracts the batch mean, so a bias here would have no effect: beta replaces it
                 self.params[f"gamma{l}"] = np.ones(fan_out, dtype=self.dtype)
@@ -80,14 +114,27 @@ class MLP:
             else:
                 self.params[f"b{l}"] = np.zeros(fan_out, dtype=self.dtype)
 
+    def _initial_weights(self, l, fan_in, fan_out):
+        W = as_float_array(self.init(fan_in, fan_out, self.rng), f"the initial W{l} returned by init",
+                           dtype=self.dtype)
+        if W.shape != (fan_in, fan_out):
+            raise ValueError(f"init must return W{l} of shape (fan_in, fan_out) = {(fan_in, fan_out)}, "
+                             f"got shape {W.shape}")
+        return W
+
     @property
     def num_layers(self):
         """L, the number of affine layers."""
         return len(self.layer_sizes) - 1
 
+    @property
+    def is_classifier(self):
+        """True when predictions are labels and accuracy means something."""
+        return self.loss_record.classifies(self.layer_sizes[-1])
+
     def __repr__(self):
         return (f"MLP({self.layer_sizes}, activation={getattr(self.activation[0], '__name__', '?')!r}, "
-                f"loss={self.loss_name or getattr(self.loss_fn, '__name__', '?')!r})")
+                f"loss={self.loss_record.name!r})")
 
     # -- forward and backward -------------------------------------------------
     def _forward(self, X, train, rng):
@@ -102,24 +149,38 @@ class MLP:
                 return z, caches
             bn_cache = None
             if self.batchnorm:
-                z, bn_cache, running = batchnorm_forward(z, self.params[f"gamma{l}"], self.params[f"beta{l}"],
-                                                         self.bn_running[l], train=train)
-                self.bn_running[l] = running
+                z, bn_cache = self._batchnorm_forward(l, z, train)
             a, act_cache = activation_forward(z, self.activation)
-            a, drop_cache = dropout_forward(a, self.dropout, rng, train=train)
+            drop_cache = None
+            if train and self.dropout:
+                a, drop_cache = self.dropout_layer[0](a, self.dropout, rng.random(a.shape), train=True)
+                a = np.asarray(a, dtype=self.dtype)
             caches.append((affine_cache, bn_cache, act_cache, drop_cache))
+
+    def _batchnorm_forward(self, l, z, train):
+        gamma, beta = self.params[f"gamma{l}"], self.params[f"beta{l}"]
+        out, cache, running = batchnorm_forward(z, gamma, beta, self.bn_running[l], train=train)
+        self.bn_running[l] = running
+        if train and self.batchnorm_layer is not None:       # a learner's pair, in training mode
+            out, cache = self.batchnorm_layer[0](z, gamma, beta)
+            out = np.asarray(out, dtype=self.dtype)
+        return out, cache
 
     def _backward(self, dlogits, caches):
         """Return the gradient of the data loss for every parameter."""
         backward = self.affine[1]
+        bn_backward = batchnorm_backward if self.batchnorm_layer is None else self.batchnorm_layer[1]
         grads = {}
         dout = dlogits
         for l in range(self.num_layers, 0, -1):
             affine_cache, bn_cache, act_cache, drop_cache = caches[l - 1]
             if l < self.num_layers:
-                dout = activation_backward(dropout_backward(dout, drop_cache), act_cache)
-                if bn_cache is not None:
-                    dout, grads[f"gamma{l}"], grads[f"beta{l}"] = batchnorm_backward(dout, bn_cache)
+                if drop_cache is not None:
+                    dout = np.asarray(self.dropout_layer[1](dout, drop_cache), dtype=self.dtype)
+                dout = activation_backward(dout, act_cache)
+                if bn_cache is not None:      # a learner's pair may compute in float64: keep the model's dtype
+                    dout, grads[f"gamma{l}"], grads[f"beta{l}"] = (
+                        np.asarray(g, dtype=self.dtype) for g in bn_backward(dout, bn_cache))
             if l == 1 and backward is affine_backward:    # the data X needs no gradient: skip dout @ W1.T
                 dout, grads["W1"], db = affine_backward(dout, affine_cache, input_grad=False)
             else:
@@ -129,20 +190,25 @@ class MLP:
         return grads
 
     def forward_backward(self, X, y, rng=None):
-        """One training pass without input checks (the training loop's hot path).
+        """One training pass on checked data (see ``check_data``), without further checks.
 
-        X: (N, D) of the model's dtype; y: targets -> (loss, grads, logits (N, C)).
+        X: (N, D) of the model's dtype; y: targets as ``check_data`` returns them
+        -> (data_loss: float, penalty: float, the L2 term lambda/2 sum ||W||^2,
+            grads: dict like ``params``, of the total loss data_loss + penalty,
+            logits: (N, C)).
         Dropout masks are drawn from ``rng`` (default: the model's own generator).
         """
         logits, caches = self._forward(X, True, self.rng if rng is None else rng)
-        # a built-in loss skips its checks of y here: _check_Xy ran them once
-        loss, dlogits = self.loss_fn(logits, y, check=False) if self.loss_name else self.loss_fn(logits, y)
+        record = self.loss_record
+        # a built-in loss skips its checks of y here: check_data ran them once
+        data_loss, dlogits = record.fn(logits, y, check=False) if record.builtin else record.fn(logits, y)
         grads = self._backward(dlogits, caches)
+        penalty = 0.0
         if self.weight_decay:
-            loss += self.l2_penalty()
+            penalty = self.l2_penalty()
             for l in range(1, self.num_layers + 1):
                 grads[f"W{l}"] = grads[f"W{l}"] + self.weight_decay * self.params[f"W{l}"]
-        return loss, grads, logits
+        return data_loss, penalty, grads, logits
 
     def l2_penalty(self):
         """The L2 term lambda/2 * sum over layers of ||W_l||^2 (biases excluded)."""
@@ -156,26 +222,25 @@ class MLP:
         rng: generator for the dropout masks; pass a freshly seeded one for a fixed mask.
         -> (loss: float including the L2 term, grads: dict with the keys of ``params``).
         """
-        X, y = self._check_Xy(X, y)
-        loss, grads, _ = self.forward_backward(X, y, rng)
-        return loss, grads
+        X, y = self.check_data(X, y)
+        data_loss, penalty, grads, _ = self.forward_backward(X, y, rng)
+        return data_loss + penalty, grads
 
     def forward(self, X):
         """Output-layer values before the loss (logits), in evaluation mode. X: (N, D) -> (N, C)."""
-        return self._forward(self._check_X(X), False, None)[0]
+        return self._forward(self.check_X(X), False, None)[0]
 
     def predict_proba(self, X):
         """Class probabilities (softmax: (N, C); binary: (N,) P(y=1)); for mse, the predictions."""
-        z = self.forward(X)
-        out = OUTPUT_TRANSFORMS.get(self.loss_name, lambda v: v)(z)
-        return out[:, 0] if self.loss_name == "binary_cross_entropy" and out.shape[1] == 1 else out
+        return self.loss_record.transform(self.forward(X))
 
     def predict(self, X):
         """Predicted labels (N,) for classification, predicted values (N, K) for regression."""
-        return predictions_from_logits(self.forward(X), self.loss_name)
+        return self.loss_record.predict(self.forward(X))
 
     # -- input checks ---------------------------------------------------------
-    def _check_X(self, X):
+    def check_X(self, X):
+        """Return X (N, D) as a finite array of the model's dtype, or raise naming what is wrong."""
         X = as_float_array(X, "X", ndim=2, dtype=self.dtype)
         D = self.layer_sizes[0]
         if X.shape[1] != D:
@@ -183,20 +248,16 @@ class MLP:
                              f"(X has shape {X.shape})")
         return X
 
-    def _check_Xy(self, X, y):
-        X = self._check_X(X)
+    def check_data(self, X, y):
+        """Check a data set once and return it as the model computes with it.
+
+        X: (N, D) -> finite array of the model's dtype; y: (N,) labels, (N, C) one-hot or
+        (N,)/(N, K) targets, checked by the loss record (labels in range, targets in [0, 1]
+        for binary cross-entropy, shapes matching the outputs).
+        """
+        X = self.check_X(X)
         check_same_length(X, y)
-        if self.loss_name is not None:
-            if self.loss_name != "softmax_cross_entropy" or np.ndim(y) != 1:
-                y = as_float_array(y, "y", dtype=self.dtype)
-            y = check_targets(self.loss_name, y, (len(X), self.layer_sizes[-1]))
-        return X, y
-
-
-def predictions_from_logits(logits, loss_name):
-    """Turn output values (N, C) into predictions: argmax labels, 0/1 labels or the values."""
-    if loss_name == "softmax_cross_entropy":
-        return np.argmax(logits, axis=1)
-    if loss_name == "binary_cross_entropy":
-        return (logits[:, 0] > 0).astype(np.intp) if logits.shape[1] == 1 else (logits > 0).astype(np.intp)
-    return logits
+        record = self.loss_record
+        if record.builtin and (record.name != "softmax_cross_entropy" or np.ndim(y) != 1):
+            y = as_float_array(y, "y", dtype=self.dtype)
+        return X, record.check(y, (len(X), self.layer_sizes[-1]))

@@ -3,22 +3,31 @@ and divergence detection.
 
 Only pure functions are called: the model's forward/backward pass and an update rule
 ``rule(param, grad, state, lr, **hyper) -> (param, state)`` from ``optim`` or a learner's own.
+An ``MLP`` built from the package's own pieces trains through a fused fast path
+(``fastpath``) with the same results to float rounding.
+
+A run has diverged when a step's loss (data loss plus L2 term) is NaN or infinite, or larger
+than ``DIVERGED_ABOVE`` times the first step's loss (times 1 when the first is below 1):
+a loss a million times its start has overshot, even if it is still a finite number.
 """
+import inspect
 import math
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .data import iterate_minibatches
-from .model import predictions_from_logits
-from .optim import get_optimizer
+from .fastpath import fast_steps
+from .optim import OPTIMIZERS, get_optimizer
 from .validation import as_rng, check_positive
 
 FULL_BATCH_UP_TO = 32
+DIVERGED_ABOVE = 1e6
 
 
 class TrainingDiverged(FloatingPointError):
-    """The loss became NaN or infinite. ``epoch`` and ``step`` (0-based indices: the message
+    """The loss became NaN or infinite, or grew past ``DIVERGED_ABOVE`` times its first value. ``epoch`` and ``step`` (0-based indices: the message
     counts from 1, as a learner does), ``lr`` and the ``history`` so far are attributes, so a
     plot can show where it happened."""
 
@@ -56,25 +65,37 @@ class History:
 
 def train(model, X, y, *, epochs=100, lr=0.1, optimizer="sgd", optimizer_kwargs=None,
           batch_size=None, validation_data=None, lr_schedule=None, patience=None,
-          seed=0, on_step=None, on_epoch=None, on_divergence="raise", verbose=0):
+          seed=0, on_step=None, on_epoch=None, on_divergence="raise", verbose=0, fast=True):
     """Train ``model`` in place with mini-batch gradient descent and return its History.
 
     X: (N, D); y: (N,) labels or (N, K) targets. epochs: passes over the data.
-    lr: the learning rate (or the starting rate of ``lr_schedule``, a function epoch -> lr).
+    lr: the learning rate (or the starting rate of ``lr_schedule``, a function epoch -> lr,
+    whose every value is checked: a finite number >= 0).
     optimizer: a name in ``optim.OPTIMIZERS`` or an update rule of the learner's own;
-    optimizer_kwargs: its hyperparameters, e.g. {"momentum": 0.9}.
+    optimizer_kwargs: its hyperparameters, e.g. {"momentum": 0.9} (unknown names and values
+    out of range are refused, listing the valid ones).
     batch_size: samples per step; by default the full batch when N <= 32, else 32.
     Each epoch visits every sample once in a new order drawn from ``seed``.
     validation_data: (X_val, y_val) evaluated after every epoch.
     patience: stop when the validation loss (training loss if no validation data) has not
     improved for this many epochs, and restore the best parameters.
     on_step(info) with info = {"epoch", "step", "loss", "lr"} and on_epoch(epoch, history)
-    are called after each step / epoch; a callback returning True stops training.
+    are called after each step / epoch; a callback returning True stops training. The loop
+    updates the arrays of ``model.params`` in place: a callback that keeps them copies them
+    (``{k: v.copy() for k, v in model.params.items()}``). ``train`` first copies the
+    parameters, so arrays the caller put into ``model.params`` are never modified.
     on_divergence: "raise" a TrainingDiverged, or "stop" and return the history with
     ``diverged`` set; either way the message names the epoch, the step and the learning rate.
     verbose: print a rounded summary every ``verbose`` epochs (0: silent).
+    fast: take the fused fast path for the package's own pieces (False: the plain loop).
+
+    The model contract: ``train`` uses four members of ``model``: ``params`` (dict of
+    arrays), ``check_data(X, y) -> (X, y)``, ``forward_backward(X, y) -> (data_loss, penalty,
+    grads, logits)`` and ``loss_record`` (a ``losses.Loss``: predictions, accuracy), and
+    ``forward(X)`` for ``validation_data``; ``bn_running``, if the model has it, is restored
+    with the parameters by ``patience``.
     """
-    X, y = model._check_Xy(X, y)
+    X, y = model.check_data(X, y)
     if len(X) == 0:
         raise ValueError(f"X must hold at least one sample, got shape {X.shape}")
     check_positive(epochs, "epochs", integer=True)
@@ -90,108 +111,222 @@ def train(model, X, y, *, epochs=100, lr=0.1, optimizer="sgd", optimizer_kwargs=
     if patience is not None:
         check_positive(patience, "patience", integer=True)
     if validation_data is not None:
-        X_val, y_val = model._check_Xy(*validation_data)
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise TypeError(f"validation_data must be a pair (X_val, y_val), got {type(validation_data).__name__}")
+        X_val, y_val = model.check_data(*validation_data)
+        if len(X_val) == 0:
+            raise ValueError(f"validation_data must hold at least one sample, got X_val of shape {X_val.shape}")
     rule = get_optimizer(optimizer)
-    hyper = dict(optimizer_kwargs or {})
+    hyper = check_optimizer_kwargs(rule, optimizer_kwargs)
+    if not isinstance(fast, bool):
+        raise TypeError(f"fast must be True or False, got {fast!r}")
     rng = as_rng(seed)
-    classify = _is_classifier(model)
-    states = {name: None for name in model.params}
+    shuffle = batch_size < len(X)
+    steps = (fast and fast_steps(model, rule, hyper, X, y, batch_size, shuffle)) or \
+        _Steps(model, rule, hyper, X, y, batch_size, shuffle)
     history = History()
     best_loss, best_params = np.inf, None
-    step = 0
+    step, limit = 0, None
+    saved_errstate = np.geterr()
 
-    for epoch in range(epochs):
-        lr_t = lr_schedule(epoch) if lr_schedule is not None else lr
-        loss_sum = correct = seen = 0
-        shuffle = batch_size < len(X)
-        for X_batch, y_batch in iterate_minibatches(X, y, batch_size, rng, shuffle):
-            # one errstate per step: divergence is caught by the finite check below, not by warnings
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                loss, grads, logits = model.forward_backward(X_batch, y_batch)
-                if model.weight_decay:
-                    loss -= model.l2_penalty()
-                if not math.isfinite(loss):
-                    # one NaN entry per per-epoch list, so that they all keep the same length
-                    history.loss.append(np.nan)
-                    history.accuracy.append(np.nan if classify else None)
-                    history.lr.append(lr_t)
-                    if validation_data is not None:
-                        history.val_loss.append(np.nan)
-                        history.val_accuracy.append(np.nan if classify else None)
-                    return _diverged(history, epoch, step, lr_t, on_divergence)
-                for name in model.params:
-                    model.params[name], states[name] = rule(model.params[name], grads[name], states[name],
-                                                            lr_t, **hyper)
-            history.step_loss.append(loss)
-            n = len(X_batch)
-            loss_sum += loss * n
-            seen += n
-            if classify:
-                predicted = predictions_from_logits(logits, model.loss_name)
-                correct += np.count_nonzero(predicted == _labels_for_accuracy(model, y_batch))
-            step += 1
-            if on_step is not None and on_step({"epoch": epoch, "step": step, "loss": loss, "lr": lr_t}):
-                history.stopped = f"stopped by on_step in epoch {epoch + 1}, after step {step}"
+    # one errstate for the run: divergence is caught by the checks of the loss, not by warnings;
+    # the learner's callbacks run under the caller's settings
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        for epoch in range(epochs):
+            lr_t = _scheduled_lr(lr_schedule, epoch, step) if lr_schedule is not None else lr
+            loss_sum = correct = seen = 0
+            for n in steps.batches(rng):
+                loss, penalty, hits = steps.compute()
+                total = loss + penalty
+                if limit is None:
+                    limit = DIVERGED_ABOVE * max(total, 1.0) if math.isfinite(total) else -math.inf
+                if not total <= limit:        # NaN, infinite, or a million times the first loss
+                    _record_diverged_epoch(history, lr_t, steps.classify, validation_data is not None)
+                    return _diverged(history, epoch, step, lr_t, total, limit, on_divergence)
+                steps.update(lr_t)
+                history.step_loss.append(loss)
+                loss_sum += loss * n
+                seen += n
+                correct += hits
+                step += 1
+                if on_step is not None:
+                    with np.errstate(**saved_errstate):
+                        stop = on_step({"epoch": epoch, "step": step, "loss": loss, "lr": lr_t})
+                    steps.sync()
+                    if stop:
+                        history.stopped = f"stopped by on_step in epoch {epoch + 1}, after step {step}"
+                        break
+            history.loss.append(loss_sum / seen)
+            history.accuracy.append(correct / seen if steps.classify else None)
+            history.lr.append(lr_t)
+            if validation_data is not None:
+                val_loss, val_acc = _evaluate(model, X_val, y_val)
+                history.val_loss.append(val_loss)
+                history.val_accuracy.append(val_acc)
+            if verbose and (epoch % verbose == 0 or epoch == epochs - 1):
+                print(_summary(history, epoch))
+            if history.stopped:
                 break
-        history.loss.append(loss_sum / seen)
-        history.accuracy.append(correct / seen if classify else None)
-        history.lr.append(lr_t)
-        if validation_data is not None:
-            val_loss, val_acc = evaluate(model, X_val, y_val)
-            history.val_loss.append(val_loss)
-            history.val_accuracy.append(val_acc)
-        if verbose and (epoch % verbose == 0 or epoch == epochs - 1):
-            print(_summary(history, epoch))
-        if history.stopped:
-            break
-        if patience is not None:
-            monitored = history.val_loss[-1] if validation_data is not None else history.loss[-1]
-            if best_params is None or monitored < best_loss:
-                best_loss, history.best_epoch = monitored, epoch
-                best_params = {k: v.copy() for k, v in model.params.items()}
-                best_running = {l: dict(r) for l, r in model.bn_running.items()}
-            elif epoch - history.best_epoch >= patience:
-                model.params.update(best_params)
-                model.bn_running.update(best_running)
-                history.stopped = (f"early stopping after epoch {epoch + 1}: no improvement for {patience} "
-                                   f"epochs; restored the parameters of epoch {history.best_epoch + 1}")
-                break
-        if on_epoch is not None and on_epoch(epoch, history):
-            history.stopped = f"stopped by on_epoch after epoch {epoch + 1}"
-            break
+            if patience is not None:
+                monitored = history.val_loss[-1] if validation_data is not None else history.loss[-1]
+                if best_params is None or monitored < best_loss:
+                    best_loss, history.best_epoch = monitored, epoch
+                    best_params = {k: v.copy() for k, v in model.params.items()}
+                    best_running = {l: dict(r) for l, r in getattr(model, "bn_running", {}).items()}
+                elif epoch - history.best_epoch >= patience:
+                    steps.restore(best_params)
+                    if best_running:
+                        model.bn_running.update(best_running)
+                    history.stopped = (f"early stopping after epoch {epoch + 1}: no improvement for {patience} "
+                                       f"epochs; restored the parameters of epoch {history.best_epoch + 1}")
+                    break
+            if on_epoch is not None:
+                with np.errstate(**saved_errstate):
+                    stop = on_epoch(epoch, history)
+                steps.sync()
+                if stop:
+                    history.stopped = f"stopped by on_epoch after epoch {epoch + 1}"
+                    break
     return history
+
+
+class _Steps:
+    """The plain loop: mini-batches from ``iterate_minibatches``, ``model.forward_backward``, and
+    the update rule called once per parameter, as the lessons write it."""
+
+    def __init__(self, model, rule, hyper, X, y, batch_size, shuffle):
+        self.model, self.rule, self.hyper = model, rule, hyper
+        self.X, self.y, self.batch_size, self.shuffle = X, y, batch_size, shuffle
+        self.classify = None        # known from the width of the first logits
+        self.states = {name: None for name in model.params}
+        model.params.update({k: np.array(v) for k, v in model.params.items()})   # the loop's own copies
+
+    def batches(self, rng):
+        for self.X_batch, self.y_batch in iterate_minibatches(self.X, self.y, self.batch_size, rng, self.shuffle):
+            yield len(self.X_batch)
+
+    def compute(self):
+        """-> (data loss, L2 term, number of correct predictions) on the current batch."""
+        loss, penalty, self.grads, logits = self.model.forward_backward(self.X_batch, self.y_batch)
+        record = self.model.loss_record
+        if self.classify is None:
+            self.classify = bool(record.classifies(logits.shape[1]))
+        hits = (np.count_nonzero(record.predict(logits) == record.labels(self.y_batch))
+                if self.classify else 0)
+        return loss, penalty, hits
+
+    def update(self, lr):
+        params, grads, states = self.model.params, self.grads, self.states
+        for name in params:
+            params[name], states[name] = self.rule(params[name], grads[name], states.get(name), lr, **self.hyper)
+
+    def sync(self):
+        pass
+
+    def restore(self, best_params):
+        self.model.params.update(best_params)
 
 
 def evaluate(model, X, y):
     """Data loss and accuracy (None for regression) of ``model`` on (X, y) in evaluation mode."""
-    X, y = model._check_Xy(X, y)
+    X, y = model.check_data(X, y)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        logits = model.forward(X)
-        loss, _ = model.loss_fn(logits, y)
-    labels = _labels_for_accuracy(model, y)
-    acc = None if labels is None else float(np.mean(predictions_from_logits(logits, model.loss_name) == labels))
-    return loss, acc
+        return _evaluate(model, X, y)
 
 
-def _is_classifier(model):
-    """True when accuracy means something: softmax cross-entropy, or one binary output."""
-    return model.loss_name == "softmax_cross_entropy" or (
-        model.loss_name == "binary_cross_entropy" and model.layer_sizes[-1] == 1)
+def _evaluate(model, X, y):
+    record = model.loss_record
+    logits = model.forward(X)
+    loss, _ = record.fn(logits, y)
+    if not record.classifies(logits.shape[1]):
+        return loss, None
+    return loss, float(np.mean(record.predict(logits) == record.labels(y)))
 
 
-def _labels_for_accuracy(model, y):
-    """Integer labels to score accuracy against, or None for regression / custom losses."""
-    if not _is_classifier(model):
-        return None
-    if model.loss_name == "softmax_cross_entropy":
-        return y if y.ndim == 1 else np.argmax(y, axis=1)
-    return (y.reshape(len(y), -1)[:, 0] > 0.5).astype(np.intp)
+def _scheduled_lr(lr_schedule, epoch, step):
+    """The learning rate lr_schedule(epoch), checked: a finite real number >= 0."""
+    value = lr_schedule(epoch)
+    where = f"for epoch {epoch + 1} (before step {step + 1})"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"lr_schedule returned {value!r} ({type(value).__name__}) {where}; "
+                        f"a learning rate must be a number >= 0")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"lr_schedule returned {value!r} {where}; a learning rate must be a finite number >= 0")
+    return float(value)
 
 
-def _diverged(history, epoch, step, lr, on_divergence):
+# the hyperparameters of the package's update rules: what each must be (as strict as torch.optim)
+_HYPER_RANGES = {
+    "momentum": (lambda v: v >= 0, "a number >= 0"),
+    "dampening": (lambda v: 0 <= v <= 1, "a number in [0, 1]"),
+    "weight_decay": (lambda v: v >= 0, "a number >= 0"),
+    "alpha": (lambda v: 0 <= v < 1, "a number in [0, 1)"),
+    "eps": (lambda v: v > 0, "a number > 0"),
+}
+
+
+def check_optimizer_kwargs(rule, optimizer_kwargs):
+    """Return the hyperparameters as a dict after checking their names against the update
+    rule's signature (the valid names are listed) and, for the package's rules, their values."""
+    if optimizer_kwargs is None:
+        return {}
+    if not isinstance(optimizer_kwargs, dict):
+        raise TypeError(f"optimizer_kwargs must be a dict such as {{'momentum': 0.9}}, got {optimizer_kwargs!r}")
+    hyper = dict(optimizer_kwargs)
+    name = getattr(rule, "__name__", "the update rule")
+    try:
+        parameters = list(inspect.signature(rule).parameters.values())[4:]
+    except (TypeError, ValueError):          # a builtin without a signature: let the call decide
+        parameters = None
+    if parameters is not None and not any(p.kind is p.VAR_KEYWORD for p in parameters):
+        valid = [p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        unknown = sorted(set(hyper) - set(valid))
+        if unknown:
+            raise ValueError(f"unknown optimizer_kwargs {', '.join(map(repr, unknown))} for {name}; valid names are: "
+                             f"{', '.join(valid) if valid else '(none)'}")
+    if rule in OPTIMIZERS.values():
+        for key, value in hyper.items():
+            _check_hyper_value(name, key, value)
+        if hyper.get("nesterov") and (hyper.get("momentum", 0) <= 0 or hyper.get("dampening", 0) != 0):
+            raise ValueError(f"nesterov momentum needs momentum > 0 and dampening 0, got momentum "
+                             f"{hyper.get('momentum', 0)!r} and dampening {hyper.get('dampening', 0)!r}")
+    return hyper
+
+
+def _check_hyper_value(rule_name, key, value):
+    if key == "nesterov":
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{rule_name}: nesterov must be True or False, got {value!r}")
+        return
+    if key == "betas":
+        if not (isinstance(value, (tuple, list)) and len(value) == 2):
+            raise TypeError(f"{rule_name}: betas must be a pair (beta1, beta2) of numbers in [0, 1), got {value!r}")
+        for i, beta in enumerate(value):
+            _check_hyper_value(rule_name, f"betas[{i}]", beta)
+        return
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{rule_name}: {key} must be a number, got {value!r} ({type(value).__name__})")
+    ok, want = _HYPER_RANGES.get(key, (lambda v: 0 <= v < 1, "a number in [0, 1)"))   # betas[i]
+    if not math.isfinite(value) or not ok(value):
+        raise ValueError(f"{rule_name}: {key} must be {want}, got {value!r}")
+
+
+def _record_diverged_epoch(history, lr, classify, validation):
+    """One NaN entry per per-epoch list, so that they all keep the same length."""
+    history.loss.append(np.nan)
+    history.accuracy.append(np.nan if classify else None)
+    history.lr.append(lr)
+    if validation:
+        history.val_loss.append(np.nan)
+        history.val_accuracy.append(np.nan if classify else None)
+
+
+def _diverged(history, epoch, step, lr, loss, limit, on_divergence):
     history.diverged = True
+    what = ("the loss became NaN or infinite" if not math.isfinite(loss) else
+            f"the loss reached {loss:.4g}, more than {DIVERGED_ABOVE:g} times its first value")
     history.stopped = (f"training diverged in epoch {epoch + 1}, step {step + 1} with learning rate {lr:.4g}: "
-                       f"the loss became NaN or infinite. Try a smaller learning rate.")
+                       f"{what}. Try a smaller learning rate.")
     if on_divergence == "raise":
         raise TrainingDiverged(history.stopped, epoch, step, lr, history)
     return history

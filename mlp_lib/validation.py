@@ -4,6 +4,7 @@ Every function raises ``TypeError`` or ``ValueError`` with a message that names
 what was expected and what was given, so that a learner never meets a silent
 wrong answer or a traceback from deep inside NumPy.
 """
+import math
 import numbers
 
 import numpy as np
@@ -108,3 +109,13 @@ def as_rng(rng):
     if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
         return np.random.default_rng(int(rng))
     raise TypeError(f"rng must be a numpy Generator or an int seed, got {type(rng).__name__}")
+
+
+def check_nonnegative(value, name):
+    """Raise unless ``value`` is a finite real number >= 0 (a learning rate of 0, an L2 strength of 0);
+    return it as a float."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number >= 0, got {value!r} ({type(value).__name__})")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    return float(value)

@@ -3,7 +3,10 @@
 Every line from ``### BEGIN SOLUTION`` to ``### END SOLUTION`` (nbgrader's markers) becomes
 ``# YOUR CODE HERE`` and ``raise NotImplementedError()`` at the marker's indentation (in a
 markdown cell: ``YOUR ANSWER HERE``); outputs, execution counts and saved widget state are
-cleared; everything else (text, hints, check cells, metadata) is kept as it is.
+cleared, and so is the pairing with a text twin (a learner's exercise notebook is a plain
+notebook); everything else (text, hints, check cells, metadata) is kept as it is. The solution
+notebooks are read, not their text twins: they carry the cell ids that the exercises keep, and
+tests/test_notebook_pairs.py keeps them equal to their texts.
 With ``--check``, nothing is written: the command lists the exercise notebooks that differ
 from what the solutions would generate and exits with status 1 if any does.
 """
@@ -14,6 +17,9 @@ import re
 import sys
 
 import nbformat
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import notebook_pairs  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BEGIN = re.compile(r"^(\s*)### BEGIN SOLUTION\s*$")
@@ -48,6 +54,7 @@ def make_exercise(solution_nb):
     """The exercise notebook generated from a solution notebook (a new NotebookNode)."""
     nb = copy.deepcopy(solution_nb)
     nb.metadata.pop("widgets", None)
+    nb.metadata.pop("jupytext", None)
     for index, cell in enumerate(nb.cells):
         try:
             cell.source = strip_solution(cell.source, cell.cell_type)
@@ -93,6 +100,10 @@ def main(argv=None):
     stale = []
     for path in paths:
         path = path.resolve()
+        if notebook_pairs.text_path(path).exists() and notebook_pairs.pair_differences(path):
+            print(f"{path.name} differs from its text {notebook_pairs.text_path(path).name}: "
+                  f"run ./course execute {path.parent.name}/{path.name} first", file=sys.stderr)
+            return 2
         try:
             text = render(make_exercise(nbformat.read(path, as_version=4)))
         except ValueError as exc:

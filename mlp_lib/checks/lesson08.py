@@ -8,6 +8,8 @@ The instant check splits the development digits into training and validation par
 grader trains the learner's pipeline on all development digits and scores its predictions on
 the held-out ones, whose labels never enter the learner's kernel.
 """
+import pathlib
+
 import numpy as np
 
 from ..data import Standardizer, load_digits, train_val_test_split
@@ -156,16 +158,22 @@ def _development_split(rng):
                  private=y_val)]
 
 
-def _held_out(rng):
-    """The grader: train on every development digit, predict the held-out ones."""
-    X_dev, y_dev, X_held, y_held = _partition()
-    return [Case((X_dev, y_dev, X_held), f"held-out digits: train {X_dev.shape}, predict {X_held.shape}",
-                 private=y_held)]
+def _held_out(rng, held_out=None):
+    """The grader: train on every development digit, predict the held-out ones, both perturbed
+    from the run's rng so that no copy of the public digits can look the labels up
+    (``mlp_lib.grading.held_out``). held_out: optional folder or ZIP of a teacher's own digit
+    images ("7_anna.png"), predicted instead of the held-out digits."""
+    from ..grading.held_out import grading_digits
+    X_train, y_train, X_test, y_test = grading_digits(rng, held_out=held_out)
+    test_set = ("held-out digits" if held_out is None else
+                f"digits of the teacher's held-out set {pathlib.PurePath(held_out).name!r}")
+    return [Case((X_train, y_train, X_test), f"{test_set}: train {X_train.shape}, predict {X_test.shape}",
+                 facts={"test_set": test_set}, private=y_test)]
 
 
 def _accuracy_score(case, labels):
     y = case.private
-    which = "held-out" if len(case.args[0]) == len(development_data()[0]) else "validation"
+    which = case.facts.get("test_set", "validation digits")
     if labels is None:
         return 0.0, "digits_pipeline returned None: return the predicted labels (is the return statement missing?)"
     try:
@@ -184,7 +192,7 @@ def _accuracy_score(case, labels):
     fraction = float(np.clip((acc - NO_MARKS_BELOW) / (FULL_MARKS_FROM - NO_MARKS_BELOW), 0.0, 1.0))
     verdict = ("full points" if fraction >= 1 else
                f"full points from {FULL_MARKS_FROM:.0%}, none below {NO_MARKS_BELOW:.0%}")
-    return fraction, f"accuracy {acc:.1%} on {len(y)} {which} digits ({verdict})"
+    return fraction, f"accuracy {acc:.1%} on {len(y)} {which} ({verdict})"
 
 
 DIGITS_PIPELINE = Exercise(

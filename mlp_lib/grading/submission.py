@@ -7,6 +7,7 @@ dead or stuck kernel is replaced and the notebook replayed without the offending
 Nothing the kernel says is trusted but the values its functions return: no status, flag or
 count computed in the kernel can raise a score.
 """
+import atexit
 import dataclasses
 import io
 import json
@@ -318,9 +319,7 @@ def grade_notebook(path, learner=None, expected_set=None, cell_timeout=120, seed
     cells = _code_cells(nb, path.name)
     try:
         if sandbox is not None:
-            package_dir = os.path.join(workdir, "package")
-            sanitize.build(exercises, package_dir)
-            sandbox = sandbox.with_package(package_dir)
+            sandbox = sandbox.with_package(_sanitized_package(set_name, exercises))
             kernel_dir = os.path.join(workdir, "kernel")
             os.mkdir(kernel_dir)
         else:
@@ -348,6 +347,21 @@ def grade_notebook(path, learner=None, expected_set=None, cell_timeout=120, seed
         shutil.rmtree(workdir, ignore_errors=True)
     report.seconds = time.perf_counter() - start
     return report
+
+
+_PACKAGES = {}
+
+
+def _sanitized_package(set_name, exercises):
+    """The folder holding the set's sanitized course package, built once per process (kernels see
+    it read-only, so every submission of the set can share it)."""
+    if set_name not in _PACKAGES:
+        folder = tempfile.mkdtemp(prefix="mlp-grade-package-")
+        atexit.register(shutil.rmtree, folder, True)
+        sanitize.build(exercises, folder)
+        os.chmod(folder, 0o755)
+        _PACKAGES[set_name] = folder
+    return _PACKAGES[set_name]
 
 
 def _cases(exercise, rng, held_out):

@@ -102,7 +102,7 @@ def _divergence(history, lr, blowup):
 def _probability(model):
     """A function grid (M, 2) -> (M,) giving the model's belief in class 1, for shading."""
     def p(grid):
-        if model.loss_name == "binary_cross_entropy" or model.loss_name == "softmax_cross_entropy":
+        if model.loss_record.probabilities:
             proba = model.predict_proba(grid)
             return proba if proba.ndim == 1 else proba[:, 1:].sum(axis=1)
         return np.clip(model.forward(grid)[:, 0], 0, 1)
