@@ -85,3 +85,15 @@ def test_every_data_file_is_package_data_and_described():
             gzip.decompress((FOLDER / f).read_bytes())      # a whole, valid gzip stream
     for credit in ("Alpaydin", "Kaynak", "Wolberg", "Street", "Mangasarian", "Efron", "BSD 3-Clause"):
         assert credit in readme
+
+
+@pytest.mark.parametrize("exercise_set, withheld", [("08_capstone_digits", {"digits.csv.gz"}),
+                                                    ("03_backpropagation", set())])
+def test_the_grading_copy_drops_only_a_withheld_loaders_data(exercise_set, withheld, tmp_path):
+    """The capstone asks for load_digits, so its grading kernel gets no digits file (else the
+    learner could read the held-out labels); the other sets and files are left as they are."""
+    sanitize = pytest.importorskip("mlp_lib.grading.sanitize")
+    from mlp_lib.checks import get_exercise_set
+    copy = sanitize.build(get_exercise_set(exercise_set), tmp_path) / "datasets"
+    shipped = {p.name for p in FOLDER.iterdir() if not p.name.startswith((".", "__"))}
+    assert {p.name for p in copy.iterdir()} == shipped - withheld

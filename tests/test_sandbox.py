@@ -1,6 +1,7 @@
 """The grading kernel's sandbox, probed from inside: one kernel, set up as the grader sets it up
 for an exercise set, runs code that fails (raises) whenever the sandbox lets something through.
 Each probe is one way a hostile learner would try to escape, read or sabotage."""
+import gzip
 import os
 import pathlib
 import subprocess
@@ -112,6 +113,35 @@ for name in ('base', 'runner', 'lesson03'):
 import mlp_lib.checks.lesson03 as l3
 assert not hasattr(l3, 'AFFINE_BACKWARD') or callable(l3.AFFINE_BACKWARD)
 """)
+
+
+def test_the_withheld_digits_data_is_nowhere_in_the_kernels_file_system(kernel):
+    """The capstone withholds load_digits: its data file (by name or by content) is gone from
+    the kernel's copy of the package and from everywhere else, while the other data sets stay."""
+    first_row = gzip.decompress((ROOT / "mlp_lib" / "datasets" / "digits.csv.gz").read_bytes()).split(b"\n")[0]
+    run_ok(kernel, f"""
+import gzip, os, mlp_lib
+assert sorted(os.listdir(os.path.join(os.path.dirname(mlp_lib.__file__), 'datasets'))) == \\
+    ['README.md', 'breast_cancer.csv.gz', 'diabetes_data_raw.csv.gz', 'diabetes_target.csv.gz']
+hits = []
+for folder, dirs, files in os.walk('/'):
+    if folder.startswith(('/proc', '/sys', '/dev')):
+        dirs[:] = []
+        continue
+    for name in files:
+        path = os.path.join(folder, name)
+        if name.startswith('digits') and '.csv' in name:
+            hits.append(path)
+        elif name.endswith(('.csv', '.gz', '.txt')) and os.path.isfile(path):
+            try:
+                with (gzip.open if name.endswith('.gz') else open)(path, 'rb') as f:
+                    head = f.read(4096)
+            except (OSError, EOFError):
+                continue
+            if {first_row!r} in head:
+                hits.append(path)
+assert not hits, hits
+""", timeout=300)
 
 
 @pytest.mark.parametrize("module", ["torch", "sklearn", "scipy", "jax", "tensorflow", "pandas", "mlp_lib.grading",
