@@ -91,6 +91,28 @@ else:
 """)
 
 
+def test_the_fused_fast_path_is_gone_so_training_goes_through_the_withheld_functions(kernel):
+    run_ok(kernel, """
+import inspect, numpy as np, mlp_lib, mlp_lib.fastpath as F
+assert F.fast_steps(None, None, {}, None, None, 1, False) is None
+assert 'matmul' not in inspect.getsource(F)
+for name in ('FastSteps', '_sigmoid', '_activate', '_times_derivative'):
+    try:
+        getattr(F, name)
+    except Exception as exc:
+        assert type(exc).__name__ == 'NotAvailableWhileGrading', exc
+    else:
+        raise AssertionError(f'the fast path kept {name}')
+model = mlp_lib.MLP([64, 8, 10], seed=0)
+try:
+    mlp_lib.train(model, np.zeros((4, 64)), np.arange(4), epochs=1)
+except Exception as exc:
+    assert type(exc).__name__ == 'NotAvailableWhileGrading', exc
+else:
+    raise AssertionError('train computed the withheld layers on a path of its own')
+""")
+
+
 def test_the_checks_are_stubs_without_reference_or_inputs(kernel):
     run_ok(kernel, """
 import mlp_lib.checks.lesson08 as checks, inspect
