@@ -4,6 +4,7 @@ Each probe is one way a hostile learner would try to escape, read or sabotage.""
 import gzip
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 
@@ -308,6 +309,24 @@ for pid in children:
     os.kill(pid, 9)
     os.waitpid(pid, 0)
 """, timeout=120)
+
+
+def test_a_python_environment_under_tmp_is_not_hidden_by_the_private_tmp(tmp_path, monkeypatch):
+    """The kernel's own /tmp is mounted first, so an environment that lives under /tmp (a CI's or
+    a throwaway venv's, as tools/check_lower_bounds.py makes) is still bound into the sandbox."""
+    import venv
+    env = pathlib.Path("/tmp") / f"mlp-course-venv-{os.getpid()}"
+    assert not env.exists()
+    try:
+        venv.create(env, symlinks=True)
+        monkeypatch.setattr(sys, "prefix", str(env))
+        home, _, _, uid = SANDBOX.prepare(str(tmp_path))
+        command = SANDBOX.command(str(tmp_path), uid, {"PATH": "/usr/bin:/bin", "HOME": home})
+        done = subprocess.run(command + [str(env / "bin" / "python"), "-c", "import sys; print(sys.prefix)"],
+                              capture_output=True, text=True, timeout=60)
+    finally:
+        shutil.rmtree(env, ignore_errors=True)
+    assert (done.returncode, done.stdout.strip()) == (0, str(env)), done.stderr
 
 
 def test_a_detached_process_dies_with_the_kernel(tmp_path):
