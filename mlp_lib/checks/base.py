@@ -199,8 +199,14 @@ def make_check(exercise):
             outcomes = runner.call_cases(fn, [(c.args, c.kwargs) for c in cases],
                                          exercise.references, exercise.time_budget, exercise.errstate)
             result = evaluate(exercise, cases, outcomes)
-        if not result.passed and os.environ.get("NBGRADER_EXECUTION"):
-            raise AssertionError(result.message)   # nbgrader scores a check cell by whether it raises
+        if os.environ.get("NBGRADER_EXECUTION"):
+            # nbgrader scores a check cell 0 if it raises, else full marks, unless the cell's
+            # result is a number: then that many points (its partial credit)
+            if exercise.kind == "score" and result.fraction > 0:
+                print(result.message)
+                return round(result.fraction * exercise.points, 6)
+            if not result.passed:
+                raise AssertionError(result.message)
         print(result.message)
         result.printed = True
         return result
