@@ -41,7 +41,7 @@ def test_a_killed_grading_resumes_and_grades_nothing_twice(tmp_path):
     first = grade(folder, "--out", out, "--jobs", "1", start_new_session=True)
     deadline = time.time() + 300
     while time.time() < deadline:
-        if (out / "journal.jsonl").exists() and len(journal(out)) >= 2:   # the run header and one submission
+        if (out / "gradebook.csv").exists() and len(journal(out)) >= 2:   # the run header and one submission
             break
         time.sleep(0.2)
     os.killpg(first.pid, signal.SIGKILL)
@@ -49,7 +49,9 @@ def test_a_killed_grading_resumes_and_grades_nothing_twice(tmp_path):
     landed = [e["key"] for e in journal(out) if "key" in e]
     assert 1 <= len(landed) < 4
     rows = list(csv.DictReader(open(out / "gradebook.csv", encoding="utf-8")))
-    assert {r["learner"] for r in rows} == {k.removesuffix(".ipynb") for k in landed}   # what landed is there
+    # the gradebook is rebuilt from the journal after each submission: it holds what landed, never a
+    # half-written row (a kill between the journal line and the rebuild leaves the last one to the resume)
+    assert set() < {r["learner"] for r in rows} <= {k.removesuffix(".ipynb") for k in landed}
     second = grade(folder, "--out", out, "--jobs", "2")
     stdout, stderr = second.communicate(timeout=600)
     assert second.returncode == 0, stderr

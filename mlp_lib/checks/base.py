@@ -13,6 +13,7 @@ import numpy as np
 
 from ..gradcheck import rel_error
 from . import diagnose, runner, wire
+from .status import Status
 
 GRADIENT_TOLERANCE = 1e-7          # relative error of a float64 gradient against the numerical one
 GRADIENT_TOLERANCE_FLOAT32 = 1e-5  # the same for a gradient returned in float32
@@ -146,9 +147,8 @@ class Exercise:
 class CheckResult:
     """The verdict on one exercise.
 
-    passed: True when fully right; status: "passed", "partial", "failed",
-    "not_implemented", "not_defined", "error", "timeout", "reference_called", "crashed"
-    or "invalid"; message: the explanation shown to the learner (first line: the verdict);
+    passed: True when fully right; status: a ``status.Status`` of ``status.RESULT`` (it equals its
+    string, "passed", "failed"...); message: the explanation shown to the learner (first line: the verdict);
     fraction: the share of the points earned (1.0, 0.0, or in between for scored kinds);
     diagnosis: a stable identifier of the cause, "exercise/mistake" for a known mistake or
     "generic/..." for a pattern any check recognises ("" when passed).
@@ -195,7 +195,7 @@ def make_check(exercise):
     """Build the learner-facing check ``check_<name>(fn)`` of an exercise."""
     def check(fn):
         if not callable(fn):
-            result = CheckResult(exercise.name, False, "error",
+            result = CheckResult(exercise.name, False, Status.ERROR,
                                  f"✗ pass the function itself, e.g. check_{exercise.name}({exercise.name}), "
                                  f"not the result of calling it (got a {type(fn).__name__})")
         else:
@@ -203,8 +203,14 @@ def make_check(exercise):
             outcomes = runner.call_cases(fn, [(c.args, c.kwargs) for c in cases],
                                          exercise.references, exercise.time_budget, exercise.errstate)
             result = evaluate(exercise, cases, outcomes)
-        if not result.passed and os.environ.get("NBGRADER_EXECUTION"):
-            raise AssertionError(result.message)   # nbgrader scores a check cell by whether it raises
+        if os.environ.get("NBGRADER_EXECUTION"):
+            # nbgrader scores a check cell 0 if it raises, else full marks, unless the cell's
+            # result is a number: then that many points (its partial credit)
+            if exercise.kind == "score" and result.fraction > 0:
+                print(result.message)
+                return round(result.fraction * exercise.points, 6)
+            if not result.passed:
+                raise AssertionError(result.message)
         print(result.message)
         result.printed = True
         return result
@@ -234,7 +240,7 @@ def evaluate(exercise, cases, outcomes):
             return problem
     if exercise.kind == "score":
         result = _score(exercise, cases, outcomes)
-        broken = _promise_problem(exercise, cases, outcomes) if result.status == "passed" else None
+        broken = _promise_problem(exercise, cases, outcomes) if result.status == Status.PASSED else None
         return result if broken is None else broken      # a failed CheckResult is falsy: test for None
     expected = [exercise.reference(*_copy(c.args), **_copy(c.kwargs)) for c in cases]
     for case, outcome, want in zip(cases, outcomes, expected):
@@ -258,12 +264,12 @@ def evaluate(exercise, cases, outcomes):
     problem = _promise_problem(exercise, cases, outcomes)
     if problem is not None:
         return problem
-    return CheckResult(name, True, "passed", f"✓ {name} is right: {_describe_cases(cases)}"
+    return CheckResult(name, True, Status.PASSED, f"✓ {name} is right: {_describe_cases(cases)}"
                        + "".join(f", {n}" for n in notes) + ".", fraction=1.0)
 
 
 def _failed(exercise, message, diagnosis):
-    return CheckResult(exercise.name, False, "failed", message, diagnosis=diagnosis)
+    return CheckResult(exercise.name, False, Status.FAILED, message, diagnosis=diagnosis)
 
 
 def _describe_cases(cases):
@@ -283,14 +289,14 @@ def _running_problem(exercise, case, outcome):
     name = exercise.name
     if outcome.get("reference_called"):
         called = ", ".join(r.replace(":", ".") for r in outcome["reference_called"])
-        return CheckResult(name, False, "reference_called",
+        return CheckResult(name, False, Status.REFERENCE_CALLED,
                            f"✗ {name} calls the course's own solution ({called}) instead of computing "
                            f"the answer itself; write the computation yourself (this scores no points).",
                            diagnosis="generic/calls-the-solution")
     status = outcome["status"]
-    if status == "ok":
+    if status == Status.OK:
         return None
-    if status == "not_implemented":
+    if status == Status.NOT_IMPLEMENTED:
         where = outcome.get("where", name)
         if where not in (name, outcome.get("function"), "<module>", "<lambda>", "?"):
             text = (f"✗ {name}: not implemented yet: it calls {where}, which still raises "
@@ -298,22 +304,22 @@ def _running_problem(exercise, case, outcome):
         else:
             text = (f"✗ {name}: not implemented yet. Replace `raise NotImplementedError()` with your "
                     f"code, run that cell, then run this check again.")
-        return CheckResult(name, False, "not_implemented", text, diagnosis="generic/not-implemented")
-    if status == "not_defined":
-        return CheckResult(name, False, "not_defined",
+        return CheckResult(name, False, Status.NOT_IMPLEMENTED, text, diagnosis="generic/not-implemented")
+    if status == Status.NOT_DEFINED:
+        return CheckResult(name, False, Status.NOT_DEFINED,
                            f"✗ {name} is not defined in the notebook (found: {outcome.get('found', 'missing')}): "
                            f"keep the function's name, and make sure its cell runs without an error.",
                            diagnosis="generic/not-defined")
-    if status == "timeout":
-        return CheckResult(name, False, "timeout",
+    if status == Status.TIMEOUT:
+        return CheckResult(name, False, Status.TIMEOUT,
                            f"✗ {name} did not finish within its time budget of {outcome.get('budget', 0):.0f} s: "
                            f"look for a loop that never ends, or far too many iterations.",
                            diagnosis="generic/timeout")
-    if status == "error":
+    if status == Status.ERROR:
         error = str(outcome.get("error", "an error"))
         hint, diagnosis = _match_error(exercise, case, error)
         line = f"\n  at the line: {outcome['line']}" if outcome.get("line") else ""
-        return CheckResult(name, False, "error",
+        return CheckResult(name, False, Status.ERROR,
                            f"✗ {name} raised {error} on the case {case.label}.{line}"
                            + (f"\n  Likely cause: {hint}" if hint else ""), diagnosis=diagnosis)
     return CheckResult(name, False, status, f"✗ {name}: {outcome.get('message', status)}",
@@ -356,9 +362,9 @@ def _score(exercise, cases, outcomes):
         if fraction < 1.0:
             diagnoses.append(diagnosis[0] if diagnosis else f"{exercise.name}/below-full-score")
     fraction = float(np.mean(fractions))
-    status = "passed" if fraction >= 1.0 else "partial" if fraction > 0 else "failed"
-    mark = "✓" if status == "passed" else "✗"
-    return CheckResult(exercise.name, status == "passed", status,
+    status = Status.PASSED if fraction >= 1.0 else Status.PARTIAL if fraction > 0 else Status.FAILED
+    mark = "✓" if status == Status.PASSED else "✗"
+    return CheckResult(exercise.name, status == Status.PASSED, status,
                        f"{mark} {exercise.name}: " + "; ".join(messages), fraction=fraction,
                        diagnosis=diagnoses[0] if diagnoses else "")
 
@@ -706,7 +712,7 @@ def _promise_problem(exercise, cases, outcomes):
                    if not any(p == a or p.startswith(a + "[") for a in exercise.may_change)]
         if changed:
             what = ", ".join(_argument_label(exercise, p) for p in changed)
-            return CheckResult(name, False, "failed",
+            return CheckResult(name, False, Status.FAILED,
                                f"✗ {name} changes its input {what} in place: the caller still needs it after "
                                f"the call, so compute the result in a new array and leave the inputs as they "
                                f"were (seen on the case {case.label}).", diagnosis="generic/changes-its-input")
@@ -717,7 +723,7 @@ def _promise_problem(exercise, cases, outcomes):
         else:
             holds = all(promise.holds(c, v) for c, v in zip(cases, values))
         if not holds:
-            return CheckResult(name, False, "failed", f"✗ {name}: {promise.message}",
+            return CheckResult(name, False, Status.FAILED, f"✗ {name}: {promise.message}",
                                diagnosis=f"{name}/{promise.id}")
     return None
 

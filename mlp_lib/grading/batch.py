@@ -22,6 +22,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 
+from ..checks.status import Status
 from .submission import MAX_NOTEBOOK_BYTES, invalid_report
 
 JOURNAL = "journal.jsonl"
@@ -162,10 +163,12 @@ class _Worker:
         finally:
             timer.cancel()
         if not line:
+            code = self.process.poll()
             self.close()
             if expired.is_set():
-                raise _WorkerDied(f"it ran past the limit of {timeout:.0f} s for a whole submission", "timeout")
-            raise _WorkerDied("the grader's worker process stopped while grading it", "error")
+                raise _WorkerDied(f"it ran past the limit of {timeout:.0f} s for a whole submission", Status.TIMEOUT)
+            how = ("" if code is None else f" (killed by signal {-code})" if code < 0 else f" (exit status {code})")
+            raise _WorkerDied(f"the grader's worker process stopped while grading it{how}", Status.ERROR)
         return json.loads(line)
 
     def close(self):
@@ -207,12 +210,12 @@ def grade_all(submissions, options, jobs=1, on_record=None, submission_timeout=3
                 try:
                     record, failed = worker.grade(job, submission_timeout), False
                 except (_WorkerDied, ValueError) as exc:
-                    status = getattr(exc, "status", "error")
+                    status = getattr(exc, "status", Status.ERROR)
                     why = str(exc) if isinstance(exc, _WorkerDied) else "the grader's worker answered nonsense"
                     record = invalid_report(submission.learner, submission.path.name, options.get("fallback_set"),
                                             f"{submission.path.name} could not be graded: {why}",
                                             options.get("seed") or 0, status=status).to_record()
-                    failed = status == "error"   # the grader went wrong, not the submission
+                    failed = status == Status.ERROR   # the grader went wrong, not the submission
                 record["key"] = submission.key
                 done.put((record, failed))
         finally:

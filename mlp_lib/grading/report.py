@@ -15,7 +15,8 @@ import os
 import sys
 from collections import Counter, OrderedDict
 
-PASSED = "passed"
+from ..checks.status import Status
+
 REQUIRED = ("learner", "exercise_set", "exercise", "status", "diagnosis")
 
 
@@ -36,7 +37,7 @@ def mistake_counts(rows):
             continue
         seen.add(learner)
         entry["learners"] += 1
-        if row["status"] == PASSED:
+        if row["status"] == Status.PASSED:
             entry["passed"] += 1
         else:
             entry["mistakes"][row["diagnosis"] or f"status/{row['status']}"] += 1
