@@ -129,3 +129,20 @@ def test_the_seed_is_fresh_secret_and_recorded(tmp_path):
 def test_merge_of_a_folder_without_a_journal_is_a_usage_error(tmp_path, capsys):
     assert main(["merge", str(tmp_path), "--out", str(tmp_path / "m")]) == 2
     assert "journal" in capsys.readouterr().err
+
+
+def test_a_deep_temporary_folder_still_leaves_room_for_the_kernels_sockets(tmp_path):
+    """A Unix socket's path holds 107 bytes: with TMPDIR nested deeply the grader works elsewhere."""
+    if SANDBOX is None:
+        pytest.skip("no sandbox on this machine")
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    folder, out = tmp_path / "class", tmp_path / "out"
+    folder.mkdir()
+    nbformat.write(nbformat.read(EXERCISE_01, as_version=4), folder / "ann.ipynb")
+    proc = grade(folder, "--out", out, env={**os.environ, "TMPDIR": str(deep)})
+    stdout, stderr = proc.communicate(timeout=600)
+    assert proc.returncode == 0, stderr
+    rows = list(csv.DictReader(open(out / "gradebook.csv", encoding="utf-8")))
+    assert [r["status"] for r in rows] == ["not_implemented"] * len(SET_01), [r["reason"] for r in rows]
+    assert list(deep.iterdir()) == []

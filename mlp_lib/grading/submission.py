@@ -28,7 +28,7 @@ from ..checks import exercise_sets, in_kernel, wire
 from ..checks.base import CheckResult, evaluate
 from ..checks.status import CALL, Status
 from . import sanitize
-from .kernel import KernelSession
+from .kernel import KernelSession, temporary_folder
 
 MAX_RESTARTS = 8
 MAX_NOTEBOOK_BYTES = 20 * 2**20   # a submitted notebook larger than this is refused
@@ -334,7 +334,7 @@ def grade_notebook(path, learner=None, expected_set=None, cell_timeout=120, seed
     report = Report(learner, path.name, set_name, seed=seed, sandboxed=sandbox is not None)
     cells = _code_cells(nb, path.name)
     report.notes = teacher_notes(cells)
-    workdir = tempfile.mkdtemp(prefix="mlp-grade-")
+    workdir = temporary_folder("mlp-grade-")
     try:
         if sandbox is not None:
             sandbox = sandbox.with_package(_sanitized_package(set_name, exercises))
