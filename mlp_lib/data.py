@@ -4,6 +4,8 @@ standardization and mini-batches.
 Every generator returns ``X`` of shape (N, D) and ``y`` of shape (N,) and takes a
 ``seed`` (an int or a np.random.Generator), so the same call gives the same data.
 """
+import pathlib
+
 import numpy as np
 
 from .validation import (CENTERS, DATA, FINITE_DATA, FLAG, FRACTION, NONNEG, SAMPLES, SEED, NotFittedError,
@@ -80,36 +82,47 @@ def make_regression_curve(n=100, noise=0.1, seed=0):
     return x[:, None], np.sin(2 * x) + 0.3 * x + noise * rng.standard_normal(n)
 
 
-# -- real data, shipped inside scikit-learn's package (no download) -------------------
+# -- real data, shipped inside this package (mlp_lib/datasets/, see its README) --------
 
-def _sklearn_datasets():
-    try:
-        from sklearn import datasets
-    except ImportError:  # pragma: no cover - scikit-learn is a dependency of the course
-        raise ImportError("the real data sets come with scikit-learn: pip install scikit-learn") from None
-    return datasets
+DATASETS = pathlib.Path(__file__).resolve().parent / "datasets"
+
+
+def _read_csv(name, **kwargs):
+    """A shipped gzip-compressed CSV file -> float64 array (np.loadtxt reads .gz itself)."""
+    path = DATASETS / name
+    if not path.is_file():
+        raise FileNotFoundError(f"the data file {name} is missing from {DATASETS}: "
+                                "reinstall the course package (pip install --force-reinstall mlp-lib)")
+    return np.loadtxt(path, dtype=np.float64, **kwargs)
 
 
 @checked()
 def load_digits():
     """The 8x8 handwritten digits (1,797 images, UCI): X: (1797, 64) ink 0..16, y: (1797,) in 0..9."""
-    d = _sklearn_datasets().load_digits()
-    return d.data.astype(np.float64), d.target.astype(np.intp)
+    data = _read_csv("digits.csv.gz", delimiter=",")
+    return data[:, :-1].copy(), data[:, -1].astype(np.intp)
 
 
 @checked()
 def load_breast_cancer():
     """Wisconsin breast cancer (569 tumours, 30 measurements): X: (569, 30), y: (569,), 1 = benign."""
-    d = _sklearn_datasets().load_breast_cancer()
-    return d.data.astype(np.float64), d.target.astype(np.intp)
+    data = _read_csv("breast_cancer.csv.gz", delimiter=",", skiprows=1)
+    return data[:, :-1].copy(), data[:, -1].astype(np.intp)
 
 
 @checked()
 def load_diabetes():
     """Diabetes progression (442 patients, 10 standardized measurements): X: (442, 10), y: (442,)
-    a disease-progression score one year later (regression)."""
-    d = _sklearn_datasets().load_diabetes()
-    return d.data.astype(np.float64), d.target.astype(np.float64)
+    a disease-progression score one year later (regression).
+
+    Each column of X is centred and divided by its standard deviation times sqrt(442), as in
+    scikit-learn's ``load_diabetes()``."""
+    X = _read_csv("diabetes_data_raw.csv.gz")
+    mean, std = X.mean(axis=0), X.std(axis=0)      # both of the raw data, in scikit-learn's order
+    X -= mean
+    X /= std
+    X /= len(X) ** 0.5
+    return X, _read_csv("diabetes_target.csv.gz")
 
 
 # -- handling ------------------------------------------------------------------------

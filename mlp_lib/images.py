@@ -10,12 +10,16 @@ picture of a single digit:
     -> resize to 32x32 -> ink pixels (ink >= 0.5) -> count per 4x4 block -> (64,) in 0..16
 
 The result is on the same scale as the raw training data, so normalise it with the very
-``Standardizer`` fitted on the training split. Needs Pillow (installed with matplotlib).
+``Standardizer`` fitted on the training split. Needs Pillow (``pip install "mlp-lib[lab]"``).
 """
 import io
 import os
 import pathlib
 import zipfile
+
+from ._optional import require
+
+require("mlp_lib.images", "PIL")
 
 import numpy as np
 from PIL import Image, ImageOps

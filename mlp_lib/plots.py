@@ -3,6 +3,10 @@
 Each function draws on a given matplotlib ``ax`` (or a new figure) and returns the
 figure, so a notebook can call ``plt.show()`` after it and a widget can redraw in place.
 """
+from ._optional import require
+
+require("mlp_lib.plots", "matplotlib")
+
 import matplotlib.pyplot as plt
 import numpy as np
 

@@ -20,6 +20,7 @@ Every exercise of every lesson module is covered: the hints of its known mistake
 exercises the messages its score function returns on a set of typical wrong answers, and the
 message of an extra condition; so are the shape and value diagnoses every check shares.
 """
+import dataclasses
 import re
 
 import numpy as np
@@ -195,8 +196,13 @@ def _shared_diagnoses():
               (w + 0.5, w), (np.zeros((4, 3)), w), (np.ones(3), np.zeros(3)), (rows, w), (cols, w)]
     found = [diagnose.shape_pattern(g, want) for g, want in shapes]
     found += [diagnose.value_pattern(g, want, 1e-6, 1e-9, N=4) for g, want in values]
-    found += [diagnose.term_pattern(w + c * square[:1].repeat(4, 0), w, {"b": square[:1].repeat(4, 0)}, 1e-6, 1e-9)
-              for c in diagnose.TERM_FACTORS]
+    found += [diagnose.term_patterns(w + c * square[:1].repeat(4, 0), w, {"b": square[:1].repeat(4, 0)}, 1e-6, 1e-9)[0]
+              for c in [*diagnose.TERM_WORDS, 0.3]]
+    base = w - 1.0
+    found += [diagnose.step_pattern(base + k * (w - base) * s, w, base, "the step", 1e-6, 1e-9)
+              for k, s in ((0.0, 1.0), (-1.0, 1.0), (0.5, 1.0))]
+    # the hints for a factor that differs between the cases
+    found += [diagnose.agree([d, dataclasses.replace(d, value=d.value + 1)]) for d in found if d.varying]
     return found
 
 

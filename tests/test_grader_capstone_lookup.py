@@ -68,7 +68,9 @@ def graded(tmp_path_factory):
                            "--set", "08_capstone_digits", "--jobs", "2", "--cell-timeout", "300"],
                           cwd=base, capture_output=True, text=True, timeout=1800)
     rows = list(csv.DictReader(open(base / "out" / "gradebook.csv", encoding="utf-8")))
-    return proc, {r["learner"]: r for r in rows if r["exercise"] == "digits_pipeline"}
+    summary = json.loads((base / "out" / "gradebook.json").read_text(encoding="utf-8"))["submissions"]
+    return proc, {r["learner"]: {**r, "notes": next(s.get("notes", []) for s in summary if s["learner"] == r["learner"])}
+                  for r in rows if r["exercise"] == "digits_pipeline"}
 
 
 def test_the_honest_pipeline_keeps_full_marks(graded):
@@ -93,3 +95,10 @@ def test_a_pasted_copy_of_the_public_digits_scores_below_an_honest_network(grade
     honest = float(rows["honest"]["reason"].split("accuracy ")[1].split("%")[0]) / 100
     assert accuracy < honest and float(row["points"]) < 6.0, (row["reason"], rows["honest"]["reason"])
     assert np.isfinite(accuracy) and 0.5 < accuracy    # it is a lookup that works on clean digits, not noise
+
+
+def test_the_teacher_is_told_which_notebook_carries_pasted_data(graded):
+    proc, rows = graded
+    assert len(rows["pasted_lookup"]["notes"]) == 1 and "pasted data set" in rows["pasted_lookup"]["notes"][0]
+    assert "pasted data set" in proc.stdout                 # beside its line of the summary table
+    assert all(not row["notes"] for name, row in rows.items() if name != "pasted_lookup")

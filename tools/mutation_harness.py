@@ -40,6 +40,9 @@ EQUIVALENCE_SEEDS = (11, 12, 13, 14, 15)   # the random inputs on which a varian
 EQUIVALENCE_RTOL, EQUIVALENCE_ATOL = 1e-8, 1e-12   # closer than any check's tolerance
 CALL_BUDGET = 10.0                          # seconds for all the calls of one variant on one set of inputs
 OUTCOME_KINDS = {"train_xor", "digits_pipeline"}   # judged by their outcome, not by equal results
+# an outcome within this much of the solution's own score on fresh inputs is the same outcome
+# (for digits_pipeline, 0.15 of the points is one percentage point of accuracy)
+OUTCOME_MARGIN = 0.15
 
 
 # -- the solutions ------------------------------------------------------------------------
@@ -340,9 +343,15 @@ def mutants(solution):
 
 # -- equivalence and verdicts --------------------------------------------------------------------
 
+def _budget(exercise):
+    """Seconds for a variant's calls: a training exercise gets its own budget, so that a busy
+    machine does not turn a slow variant into a wrong one."""
+    return exercise.time_budget if exercise.name in OUTCOME_KINDS else min(exercise.time_budget, CALL_BUDGET)
+
+
 def _results(exercise, fn, seed):
     cases = exercise.make_cases(np.random.default_rng(seed))
-    outcomes = runner.call_cases(fn, [(c.args, c.kwargs) for c in cases], (), CALL_BUDGET, exercise.errstate)
+    outcomes = runner.call_cases(fn, [(c.args, c.kwargs) for c in cases], (), _budget(exercise), exercise.errstate)
     return cases, outcomes
 
 
@@ -377,11 +386,14 @@ def _same(a, b, case):
 
 def equivalent(exercise, mutant_fn, reference_fn):
     """Same results as the solution on several sets of random inputs (outcome-scored
-    exercises: a full score on each)."""
+    exercises: a score at least the solution's own on other inputs, where the solution may
+    itself fall short of full marks)."""
     for seed in EQUIVALENCE_SEEDS[:1] if exercise.name in OUTCOME_KINDS else EQUIVALENCE_SEEDS:
         cases, got = _results(exercise, mutant_fn, seed)
         if exercise.name in OUTCOME_KINDS:
-            if not base.evaluate(exercise, cases, got).passed:
+            mine = base.evaluate(exercise, cases, got)
+            theirs = base.evaluate(exercise, *_results(exercise, reference_fn, seed))
+            if not (mine.passed or mine.fraction >= theirs.fraction - OUTCOME_MARGIN):
                 return False
             continue
         _, want = _results(exercise, reference_fn, seed)
@@ -394,16 +406,19 @@ def verdict(exercise, fn):
     """The instant check's CheckResult for a function, without printing."""
     cases = exercise.make_cases(np.random.default_rng(exercise.seed))
     outcomes = runner.call_cases(fn, [(c.args, c.kwargs) for c in cases], exercise.references,
-                                 min(exercise.time_budget, 4 * CALL_BUDGET), exercise.errstate)
+                                 _budget(exercise), exercise.errstate)
     return base.evaluate(exercise, cases, outcomes)
 
 
 def kind_of(result):
-    """How a rejection explains itself: "named" (a cause in words), "error" (the learner's own
-    error and its line, no hint) or "generic" (only what differs)."""
+    """How a rejection explains itself: "named" (a cause in words), "located" (the first of
+    several outputs that goes wrong, the others right), "error" (the learner's own error and
+    its line, no hint) or "generic" (only what differs)."""
     d = result.diagnosis
     if d.startswith("generic/raised-"):
         return "error"
+    if f"/{base.LOCATED_FROM}" in d or f"/{base.LOCATED_ONLY}" in d:
+        return "located"
     return "generic" if (not d or d in GENERIC_ONLY or d.endswith("/below-full-score")) else "named"
 
 
@@ -417,7 +432,8 @@ def run(lessons=None, sample=None, seed=0, quiet=False, skip=()):
             continue
         exercise = registry[(solution.exercise_set, solution.name)]
         reference_fn = define(solution)
-        row = {"variants": 0, "equivalent": 0, "rejected": 0, "named": 0, "error": 0, "generic": 0, "accepted": 0,
+        row = {"variants": 0, "equivalent": 0, "rejected": 0, "named": 0, "located": 0, "error": 0, "generic": 0,
+               "accepted": 0,
                "accepted_sources": [], "generic_sources": [], "correct_rejected": 0}
         if not verdict(exercise, reference_fn).passed:
             row["correct_rejected"] = 1
@@ -446,7 +462,7 @@ def run(lessons=None, sample=None, seed=0, quiet=False, skip=()):
                 row["rejected"] += 1
                 kind = kind_of(result)
                 row[kind] += 1
-                if kind != "named":
+                if kind not in ("named", "located"):
                     row["generic_sources"].append((mutant.operator, result.diagnosis, mutant.source))
         report[(solution.exercise_set, solution.name)] = row
         if not quiet:
@@ -456,7 +472,8 @@ def run(lessons=None, sample=None, seed=0, quiet=False, skip=()):
 
 def _line(set_name, name, row):
     return (f"{set_name[:2]} {name:<22} variants {row['variants']:>3}  equivalent {row['equivalent']:>3}  "
-            f"rejected {row['rejected']:>3}  named {row['named']:>3}  error {row['error']:>3}  "
+            f"rejected {row['rejected']:>3}  named {row['named']:>3}  located {row['located']:>3}  "
+            f"error {row['error']:>3}  "
             f"generic {row['generic']:>3}  "
             f"accepted {row['accepted']:>2}" + ("  CORRECT ANSWER REJECTED" if row["correct_rejected"] else ""))
 
@@ -467,13 +484,14 @@ def summary(report):
     lessons = sorted({s for s, _ in report})
     for lesson in lessons + ["all"]:
         rows = [r for (s, _), r in report.items() if lesson in ("all", s)]
-        total = {k: sum(r[k] for r in rows) for k in ("variants", "equivalent", "rejected", "named", "error",
-                                                       "generic", "accepted", "correct_rejected")}
+        total = {k: sum(r[k] for r in rows) for k in ("variants", "equivalent", "rejected", "named", "located",
+                                                       "error", "generic", "accepted", "correct_rejected")}
         live = total["variants"] - total["equivalent"]
         rejected = total["rejected"] / live if live else 1.0
         share = lambda k: total[k] / total["rejected"] if total["rejected"] else 1.0
         lines.append(f"{lesson:<26} non-equivalent {live:>4}  rejected {rejected:6.1%}  named cause "
-                     f"{share('named'):6.1%}  own error shown {share('error'):5.1%}  generic only "
+                     f"{share('named'):6.1%}  located {share('located'):5.1%}  own error shown "
+                     f"{share('error'):5.1%}  generic only "
                      f"{share('generic'):5.1%}  accepted {total['accepted']:>2}  correct rejected "
                      f"{total['correct_rejected']}")
     return "\n".join(lines)

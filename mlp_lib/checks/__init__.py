@@ -97,13 +97,24 @@ How a wrong answer gets its cause (``evaluate``, in this order)
       population variance, the output instead of z...): a neighbour is a ``Mistake`` whose hint
       names the formula. Its identifier is ``exercise/`` plus ``Mistake.id`` or, by default,
       the first words of the hint;
-   b. a pattern (``diagnose.value_pattern``: a flipped sign, a transpose, a factor, N or 1/N,
-      a constant offset, only some rows or columns wrong; ``diagnose.term_pattern`` with
-      ``Exercise.terms``: an intermediate term of the reference added or missing) that every
-      case where the output is wrong shows, with the same factor; a guess about the formula
-      needs at least two such cases (``diagnose.MIN_CASES``), since one number is always
-      some multiple of another;
-   c. otherwise no guess: the message says on how many cases the output is wrong.
+   b. a pattern that every case where the output is wrong shows, with the same factor; a
+      guess about the formula needs at least two such cases (``diagnose.MIN_CASES``), since
+      one number is always some multiple of another. The patterns: ``diagnose.value_pattern``
+      (a flipped sign, a transpose, a factor, N or 1/N, a constant offset, only some rows or
+      columns wrong); ``diagnose.term_patterns`` with ``Exercise.terms``, the reference's own
+      terms of an output (``{"state['m']": {"beta1 · m ...": array, "(1 - beta1) · g": array}}``):
+      the difference is a multiple of one term, so that term is missing, has the wrong sign
+      or the wrong coefficient; ``diagnose.step_pattern`` with ``Exercise.changes``, an output
+      that is an input plus a change (a parameter plus its step) and the change's factors:
+      the change is missing, reversed, scaled, or one factor is missing or inverted. A factor
+      that differs from case to case is named only where the pattern allows it (an array
+      term, a step), and the hint says that it varies;
+   c. the place: when an exercise returns several outputs, the first wrong one while those
+      computed before it are right (``Exercise.intermediates`` come first), or the only wrong
+      one ("the mistake is in the formula of the loss alone"). Identifiers
+      ``exercise/wrong-from-...`` and ``exercise/wrong-only-...``;
+   d. otherwise no guess: the message says which entries differ, by how much, and on how
+      many cases.
    Order the outputs (``outputs``) so that an intermediate comes before what is computed
    from it: the first one that differs is the one reported.
 4. Gradients against numerical ones, where the exercise asks for a gradient.
@@ -114,7 +125,15 @@ How a wrong answer gets its cause (``evaluate``, in this order)
    ``differs_for_other_seed``, or your own ``Promise(id, message, holds)``). Stability for
    large inputs is a case with large inputs run under ``Exercise.errstate`` (e.g.
    ``{"over": "raise"}``), so that an overflow is an error with its own hint.
-   A scored exercise's ``score`` may return a third item, the identifier of what it saw.
+   A scored exercise's ``score`` may return a third item, the identifier of what it saw
+   (a training exercise reads its cause off the trained parameters or the predictions:
+   identical hidden units, a loss that went up or never moved, predictions collapsed on
+   one class).
+
+Measuring it: ``python tools/mutation_harness.py`` derives wrong variants of every solution
+and reports, per exercise and lesson, how many are rejected and how many of those name a
+cause, locate the mistake, show the learner's own error, or say only what differs
+(``docs/teachers.md`` shows the table and how to read it).
 
 How a solution notebook declares its exercises (``solutions/NN_name.ipynb``)
 -------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ GRADIENT_TOLERANCE_FLOAT32 = 1e-5  # the same for a gradient returned in float32
 FLOAT64_RTOL, FLOAT64_ATOL = 1e-6, 1e-9   # how close a float64 answer must be to the reference
 FLOAT32_RTOL, FLOAT32_ATOL = 1e-4, 1e-5   # the same for float32 inputs or answers
 SHOWN_ENTRIES = 3
+LOCATED_FROM, LOCATED_ONLY = "wrong-from-", "wrong-only-"   # ids of a mistake located, not named
 
 
 @dataclass
@@ -103,9 +104,13 @@ class Exercise:
         other input changed in place fails the check;
     terms: optional (case) -> {output label: {description: array}}, the reference's own
         intermediate terms, to name an extra or missing term;
-    changes: optional (case) -> {output label: (description, array before)}: an output that is
-        an input plus a change (a parameter plus its step, a gradient plus its L2 term), so
-        that a wrong change is named ("the step has the wrong sign");
+    changes: optional (case) -> {output label: (description, array before[, factors])}: an
+        output that is an input plus a change (a parameter plus its step, a gradient plus its
+        L2 term), so that a wrong change is named ("the step has the wrong sign"); factors,
+        {description: array}, whose product is the change, name a missing or inverted factor;
+    regions: optional (case) -> {description: boolean mask of the inputs' entries}, e.g.
+        {"where z >= 0": z >= 0}: when only the entries of one region are wrong, that
+        branch of the formula is named;
     intermediates: output labels computed before the others (a state before the parameter
         it moves): when they are wrong, they are reported first;
     arg_names: the argument names used in messages (default: the reference's).
@@ -129,6 +134,7 @@ class Exercise:
     may_change: Sequence[str] = ()
     terms: Optional[Callable] = None
     changes: Optional[Callable] = None
+    regions: Optional[Callable] = None
     intermediates: Sequence[str] = ()
     arg_names: Optional[Sequence[str]] = None
 
@@ -197,8 +203,14 @@ def make_check(exercise):
             outcomes = runner.call_cases(fn, [(c.args, c.kwargs) for c in cases],
                                          exercise.references, exercise.time_budget, exercise.errstate)
             result = evaluate(exercise, cases, outcomes)
-        if not result.passed and os.environ.get("NBGRADER_EXECUTION"):
-            raise AssertionError(result.message)   # nbgrader scores a check cell by whether it raises
+        if os.environ.get("NBGRADER_EXECUTION"):
+            # nbgrader scores a check cell 0 if it raises, else full marks, unless the cell's
+            # result is a number: then that many points (its partial credit)
+            if exercise.kind == "score" and result.fraction > 0:
+                print(result.message)
+                return round(result.fraction * exercise.points, 6)
+            if not result.passed:
+                raise AssertionError(result.message)
         print(result.message)
         result.printed = True
         return result
@@ -516,6 +528,8 @@ def _value_problem(exercise, cases, gots, wants):
         if found is None:
             pattern = _case_agreement(exercise, cases, got_named, want_named, path, wrong)
             found = (pattern.hint, pattern.id) if pattern else None
+        if found is None:
+            found = _first_wrong_step(exercise, cases, got_named, want_named, paths, path)
         if found is not None:
             lines.append(f"  Likely cause: {found[0]}")
             return "\n".join(lines), found[1]
@@ -524,6 +538,28 @@ def _value_problem(exercise, cases, gots, wants):
                      f"  It is right on the other {having - 1} cases." if having > 1 else "")
         return "\n".join(line for line in lines if line), "generic/values-differ"
     return None
+
+
+def _first_wrong_step(exercise, cases, got_named, want_named, paths, path):
+    """Where the mistake lies when an exercise returns several outputs and only some are wrong:
+    the outputs before ``path`` (in the order they are computed, ``intermediates`` first) are
+    right on every case, so the step that computes ``path`` is the first one wrong; or every
+    other output is right, so the mistake is in ``path``'s own formula. -> (hint, id) or None."""
+    right = [p for p in paths if p != path and all(
+        p not in want_named[i] or (p in got_named[i] and _close(got_named[i][p], want_named[i][p], case))
+        for i, case in enumerate(cases))]
+    if not right:
+        return None
+    label = _label(path, exercise.result)
+    names = [_label(p, exercise.result) for p in right]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    verb = "is" if len(names) == 1 else "are"
+    before = paths[:paths.index(path)]
+    if before and all(p in right for p in before) and len(right) < len(paths) - 1:
+        return (f"{label} is the first output that goes wrong: {listed} {verb} right, so the mistake is in the "
+                f"step that computes {label}.", f"{exercise.name}/{LOCATED_FROM}{slug(label)}")
+    return (f"only {label} is wrong: {listed} {verb} right, so the mistake is in the formula of {label} alone, "
+            f"not in what it shares with the others.", f"{exercise.name}/{LOCATED_ONLY}{slug(label)}")
 
 
 def _as_arrays(g, w):
@@ -542,17 +578,20 @@ def _case_agreement(exercise, cases, got_named, want_named, path, wrong):
         g, w = _as_arrays(got_named[i][path], want_named[i][path])
         g = g.astype(np.float64)
         rtol, atol = _tolerances(cases[i], got_named[i][path])
-        pattern = None
         label = _label(path, exercise.result)
-        if exercise.terms is not None and np.all(np.isfinite(g)):
-            terms = exercise.terms(cases[i]).get(label, {})
-            pattern = diagnose.term_pattern(g, w, terms, rtol, atol)
-        if pattern is None and exercise.changes is not None and np.all(np.isfinite(g)):
-            change = exercise.changes(cases[i]).get(label)
+        candidates = []
+        if np.all(np.isfinite(g)):
+            if exercise.terms is not None:
+                candidates += diagnose.term_patterns(g, w, exercise.terms(cases[i]).get(label, {}), rtol, atol)
+            change = exercise.changes(cases[i]).get(label) if exercise.changes is not None else None
             if change is not None:
-                what, before = change
-                pattern = diagnose.step_pattern(g, w, np.asarray(before, dtype=np.float64), what, rtol, atol)
-        found.append(pattern or diagnose.value_pattern(g, w, rtol, atol, cases[i].facts.get("N")))
+                what, before, factors = (*change, None) if len(change) == 2 else change
+                candidates.append(diagnose.step_pattern(g, w, np.asarray(before, dtype=np.float64), what, rtol, atol,
+                                                        factors))
+        if exercise.regions is not None:
+            candidates.append(diagnose.region_pattern(g, w, exercise.regions(cases[i]), rtol, atol))
+        candidates.append(diagnose.value_pattern(g, w, rtol, atol, cases[i].facts.get("N")))
+        found.append([d for d in candidates if d is not None])
     return diagnose.agree(found)
 
 

@@ -5,7 +5,7 @@ pattern (and, for a guess about the formula, on at least two cases).
 Each diagnosis has a stable identifier (``generic/sign-flipped``, ...) that a gradebook
 records, and a hint in words.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -13,7 +13,6 @@ FACTOR_RTOL_SLACK = 10     # a constant factor holds within this many times the 
 FACTOR_MIN_DISTANCE = 1e-3  # a factor closer than this to 1 is no factor
 NONZERO = 1e-8             # expected entries smaller than this do not enter a ratio
 MIN_CASES = 2              # a guess about the formula needs this many cases that agree
-TERM_FACTORS = (1.0, -1.0, 2.0, -2.0, 0.5, -0.5)   # how often an intermediate term is extra or missing
 
 
 @dataclass(frozen=True)
@@ -24,6 +23,8 @@ class Diagnosis:
     hint: str
     fact: bool = False
     key: object = None     # what must agree across cases (a factor, an offset)
+    value: float = None    # a number that may differ between cases when ``varying`` says how
+    varying: str = None    # the hint when ``value`` differs between the cases, with {low} and {high}
 
 
 def shape_pattern(g_shape, w_shape):
@@ -97,32 +98,53 @@ def value_pattern(g, w, rtol, atol, N=None):
     return None
 
 
-def term_pattern(g, w, terms, rtol, atol):
-    """The difference g - w as a multiple of one of the reference's own intermediate terms.
+TERM_WORDS = {-1.0: "is missing", -2.0: "has the wrong sign", 1.0: "is counted twice",
+              -0.5: "is only half there"}
 
-    terms: {description: array of w's shape} -> Diagnosis or None."""
-    d = g - w
+
+def term_patterns(g, w, terms, rtol, atol):
+    """The difference g - w as a multiple c of one of the reference's own intermediate terms:
+    that term's coefficient is wrong (c = -1: the term is missing, -2: its sign is wrong).
+
+    terms: {description: array broadcastable to w's shape}. -> a list of Diagnosis, one per term
+    that fits (for a single number every term fits: ``agree`` keeps only a term whose factor
+    is the same on every wrong case). A factor that differs from case to case is believed only
+    for a term that varies from entry to entry."""
+    d = (g - w).ravel()
+    found = []
     for description, t in terms.items():
-        t = np.asarray(t, dtype=np.float64)
-        if t.shape != w.shape or not np.any(np.abs(t) > NONZERO):
+        t = np.broadcast_to(np.asarray(t, dtype=np.float64), w.shape).ravel()
+        if not np.any(np.abs(t) > NONZERO):
             continue
-        for c in TERM_FACTORS:
-            if np.allclose(d, c * t, rtol=FACTOR_RTOL_SLACK * rtol, atol=atol):
-                what = {1.0: "is added once too often", -1.0: "is missing", 2.0: "is added twice too often",
-                        -2.0: "has the wrong sign", 0.5: "is added with an extra half",
-                        -0.5: "is only half there"}[c]
-                return Diagnosis(f"generic/term-{'extra' if c > 0 else 'missing'}",
-                                 f"the term {description} {what}.", key=(description, c))
-    return None
+        c = float(d @ t / (t @ t))
+        if abs(c) <= FACTOR_MIN_DISTANCE or not np.allclose(d, c * t, rtol=FACTOR_RTOL_SLACK * rtol,
+                                                             atol=FACTOR_RTOL_SLACK * atol + rtol * np.abs(w.ravel())):
+            continue
+        word = next((v for k, v in TERM_WORDS.items() if abs(c - k) < 1e-3), None)
+        spread = t.size > 1 and np.ptp(t) > NONZERO
+        rest = "; the rest of the formula is right"
+        found.append(Diagnosis(
+            "generic/term-wrong",
+            f"the term {description} {word}{rest}." if word else
+            f"the term {description} is {1 + c:.4g} times what it should be{rest}.",
+            key=description, value=round(1 + c, 3),
+            varying=(f"the term {description} has the wrong size: it is between {{low}} and {{high}} "
+                     f"times what it should be, depending on the case{rest}.") if spread else None))
+    return found
 
 
-def step_pattern(g, w, base, what, rtol, atol):
+def step_pattern(g, w, base, what, rtol, atol, factors=None):
     """How the change g - base compares with the expected change w - base, e.g. the step of an
     update rule (base: the parameter before) or the L2 term added to a gradient (base: the
-    gradient before); what: how hints name the change, e.g. "the step". -> Diagnosis or None."""
+    gradient before); what: how hints name the change, e.g. "the step"; factors: optional
+    {description: array} whose product is the expected change, to name a factor that is
+    missing, counted twice or inverted. -> Diagnosis or None."""
     got, want = g - base, w - base
     if not np.any(np.abs(want) > NONZERO):
         return None
+    found = _factor_pattern(got, want, what, factors or {}, rtol, atol)
+    if found is not None:
+        return found
     if np.allclose(got, 0, atol=atol) and np.allclose(g, base, rtol=rtol, atol=atol):
         return Diagnosis("generic/change-missing", f"{what} is missing: the result is the input unchanged.")
     if np.allclose(got, -want, rtol=FACTOR_RTOL_SLACK * rtol, atol=atol):
@@ -131,23 +153,68 @@ def step_pattern(g, w, base, what, rtol, atol):
     k = float(np.median(got[nonzero] / want[nonzero]))
     if abs(k - 1) > FACTOR_MIN_DISTANCE and np.allclose(got, k * want, rtol=FACTOR_RTOL_SLACK * rtol, atol=atol):
         return Diagnosis("generic/change-scaled", f"{what} is {k:.4g} times the expected one on every case: a "
-                                                  f"factor in it is wrong or missing.", key=round(k, 4))
+                                                  f"factor in it is wrong or missing.", value=round(k, 4),
+                         varying=(f"{what} points the right way but has the wrong size, by a factor between "
+                                  "{low} and {high} that changes from case to case: a factor that depends on "
+                                  "the step or on a hyperparameter is wrong.") if nonzero.sum() > 1 else None)
+    return None
+
+
+def region_pattern(g, w, regions, rtol, atol):
+    """Only the entries of one region of the input are wrong (the branch of a piecewise formula).
+
+    regions: {description: boolean mask of w's shape}, e.g. {"where z >= 0": z >= 0}. -> Diagnosis or None."""
+    bad = ~np.isclose(g, w, rtol=rtol, atol=atol)
+    for description, mask in regions.items():
+        mask = np.broadcast_to(np.asarray(mask, dtype=bool), w.shape)
+        if bad.any() and mask.any() and (~mask).any() and not bad[~mask].any():
+            return Diagnosis("generic/one-branch-wrong", f"only the entries {description} are wrong, the others are "
+                                                         f"right: the formula for the entries {description} is wrong.",
+                             fact=True, key=description)
+    return None
+
+
+def _factor_pattern(got, want, what, factors, rtol, atol):
+    """The ratio got / want as one of the factors of want (or its inverse), entry by entry."""
+    nonzero = np.abs(want) > NONZERO
+    if nonzero.sum() < 2:
+        return None
+    ratio = got[nonzero] / want[nonzero]
+    for description, f in factors.items():
+        f = np.broadcast_to(np.asarray(f, dtype=np.float64), want.shape)[nonzero]
+        if np.ptp(f) <= NONZERO or np.any(f == 0):        # a constant factor shows as a scaled change
+            continue
+        for power, words in ((-1, "is missing"), (1, "is counted twice"), (-2, "is inverted (divided by, not "
+                                                                              "multiplied)")):
+            if np.allclose(ratio, f ** power, rtol=FACTOR_RTOL_SLACK * rtol, atol=FACTOR_RTOL_SLACK * atol):
+                return Diagnosis("generic/factor-wrong", f"the factor {description} of {what} {words}; its other "
+                                                         f"factors are right.", key=(description, power))
     return None
 
 
 def agree(found):
     """One diagnosis for all the wrong cases, or None.
 
-    found: the diagnosis (or None) of each case on which the output is wrong. A fact holds as
-    soon as every case shows it; a guess about the formula needs MIN_CASES cases that agree."""
-    if not found or any(d is None for d in found):
+    found: for each case on which the output is wrong, its diagnosis, or None, or a list of
+    candidate diagnoses. A fact holds as soon as every case shows it; a guess about the formula
+    needs MIN_CASES cases that agree. Among candidates, the first (in the first case's order)
+    that every case shows is kept."""
+    if not found:
         return None
-    first = found[0]
-    if any(d.id != first.id or d.key != first.key for d in found):
-        return None
-    if not first.fact and len(found) < MIN_CASES:
-        return None
-    return first
+    options = [[] if d is None else list(d) if isinstance(d, (list, tuple)) else [d] for d in found]
+    for first in options[0]:
+        same = [next((d for d in case if d.id == first.id and d.key == first.key), None) for case in options]
+        if any(d is None for d in same):
+            continue
+        if not first.fact and len(same) < MIN_CASES:
+            continue
+        values = [d.value for d in same]
+        if all(v == values[0] for v in values):
+            return first
+        if all(d.varying is not None for d in same):
+            return replace(first, hint=first.varying.format(low=f"{min(values):.3g}", high=f"{max(values):.3g}"),
+                           value=None)
+    return None
 
 
 def _list(indices, shown=5):

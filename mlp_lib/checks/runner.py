@@ -13,6 +13,7 @@ import signal
 import threading
 import time
 import traceback
+import warnings
 
 import numpy as np
 
@@ -125,6 +126,10 @@ class _Alarm:
         self.seconds = seconds
         self.active = (seconds is not None and hasattr(signal, "setitimer")
                        and threading.current_thread() is threading.main_thread())
+        if seconds is not None and not hasattr(signal, "setitimer"):     # JupyterLite, Windows
+            warnings.warn("the time budget is not enforced here (this Python has no signal.setitimer): "
+                          "a call that never returns cannot be stopped, interrupt the kernel instead; "
+                          "the budget is still checked between calls", RuntimeWarning, stacklevel=3)
 
     def __enter__(self):
         if self.active:

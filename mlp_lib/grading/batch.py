@@ -18,11 +18,11 @@ import shutil
 import stat
 import subprocess
 import sys
-import tempfile
 import threading
 from dataclasses import dataclass
 
 from ..checks.status import Status
+from .kernel import temporary_folder
 from .submission import MAX_NOTEBOOK_BYTES, invalid_report
 
 JOURNAL = "journal.jsonl"
@@ -169,7 +169,10 @@ class _Worker:
                 raise _WorkerDied(f"it ran past the limit of {timeout:.0f} s for a whole submission", Status.TIMEOUT)
             how = ("" if code is None else f" (killed by signal {-code})" if code < 0 else f" (exit status {code})")
             raise _WorkerDied(f"the grader's worker process stopped while grading it{how}", Status.ERROR)
-        return json.loads(line)
+        answer = json.loads(line)
+        if isinstance(answer, dict) and "worker_error" in answer:
+            raise _WorkerDied(f"the grader failed on it: {answer['worker_error']}", Status.ERROR)
+        return answer
 
     def close(self):
         if self.process is not None:
@@ -196,7 +199,7 @@ def grade_all(submissions, options, jobs=1, on_record=None, submission_timeout=3
     for submission in submissions:
         todo.put(submission)
     done = queue.Queue()
-    tmp = tempfile.mkdtemp(prefix="mlp-grade-run-")
+    tmp = temporary_folder("mlp-grade-run-")
 
     def work():
         worker = _Worker(tmp)

@@ -34,7 +34,8 @@ def write_gradebook(reports, out_dir, run=None, learners=None):
     json_path = out_dir / "gradebook.json"
     summary = [{"learner": r.learner, "notebook": r.notebook, "exercise_set": r.exercise_set,
                 "points": round(r.points, 2), "max_points": r.max_points, "seconds": round(r.seconds, 1),
-                "seed": r.seed, "sandboxed": r.sandboxed, **({"problem": r.problem} if r.problem else {})}
+                "seed": r.seed, "sandboxed": r.sandboxed, **({"problem": r.problem} if r.problem else {}),
+                **({"notes": r.notes} if r.notes else {})}
                for r in reports]
     _replace(json_path, json.dumps({
         "graded_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -131,7 +132,7 @@ def _set_table(set_name, reports):
             text = "" if row is None else f"{_pts(row.points)}/{_pts(row.max_points)}"
             cells.append(f"{text:>{max(len(n), 5)}}")
         total = f"{_pts(report.points)}/{_pts(report.max_points)}"
-        note = f"  ({report.problem})" if report.problem else ""
+        note = "".join(f"  ({text})" for text in [report.problem, *report.notes] if text)
         lines.append(f"{report.learner:<{width}}  " + "  ".join(cells) + f"  {total:>6}" + note)
     return "\n".join(lines)
 

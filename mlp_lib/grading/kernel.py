@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 
 import nbformat
 from jupyter_core.utils import ensure_async, ensure_event_loop, run_sync
@@ -101,6 +102,19 @@ def kernel_environment(home):
                 "OMP_NUM_THREADS": "1"})
     env.setdefault("LANG", "C.UTF-8")
     return env
+
+
+# A Unix socket's path holds at most 107 bytes, and the kernel's sockets lie about 40 characters
+# below a grading folder (mlp-grade-*/kernel/io/kernel-N): a temporary folder given by a longer
+# path (a deep TMPDIR) is replaced by /tmp for the grader's folders.
+MAX_TEMP_BASE_CHARS = 50
+
+
+def temporary_folder(prefix):
+    """A new private folder for grading (``tempfile.mkdtemp``), at a path short enough for the
+    kernel's ``ipc`` sockets below it. -> its path."""
+    base = tempfile.gettempdir()
+    return tempfile.mkdtemp(prefix=prefix, dir=base if len(base) <= MAX_TEMP_BASE_CHARS else "/tmp")
 
 
 class KernelSession:

@@ -7,6 +7,7 @@ dead or stuck kernel is replaced and the notebook replayed without the offending
 Nothing the kernel says is trusted but the values its functions return: no status, flag or
 count computed in the kernel can raise a score.
 """
+import ast
 import atexit
 import dataclasses
 import io
@@ -27,13 +28,17 @@ from ..checks import exercise_sets, in_kernel, wire
 from ..checks.base import CheckResult, evaluate
 from ..checks.status import CALL, Status
 from . import sanitize
-from .kernel import KernelSession
+from .kernel import KernelSession, temporary_folder
 
 MAX_RESTARTS = 8
 MAX_NOTEBOOK_BYTES = 20 * 2**20   # a submitted notebook larger than this is refused
 MAX_ANSWER_BYTES = 64 * 2**20     # the answers read back from one exercise's calls
 MAX_REASON_CHARS = 600            # of a gradebook reason (the feedback file keeps more)
 MAX_MESSAGE_CHARS = 6000          # of a feedback message
+MAX_FIELD_CHARS = 300             # of an error text, a line, a name read back from the kernel
+MAX_REFERENCE_NAMES = 5           # recorded calls of the package's solution kept per call
+COLLECT_SLACK_SECONDS = 20        # beyond an exercise's time budget, for the kernel to start and write
+WRITTEN_OUT_DATA_CHARS = 20_000   # literal numbers and text in the code cells worth a note to the teacher
 NOT_AVAILABLE = "NotAvailableWhileGrading"
 ONLY_ALLOWED = ("while grading, only NumPy, matplotlib and the course package are available: PyTorch, "
                 "scikit-learn, SciPy and the like are not")
@@ -91,6 +96,7 @@ class Report:
     problem: str = ""
     seed: int = 0
     sandboxed: bool = False
+    notes: list = field(default_factory=list)     # for the teacher, not the learner (see ``teacher_notes``)
 
     @property
     def points(self):
@@ -104,7 +110,7 @@ class Report:
         """The report as plain JSON data (a line of the journal)."""
         return {"learner": self.learner, "notebook": self.notebook, "exercise_set": self.exercise_set,
                 "seconds": round(self.seconds, 2), "problem": self.problem, "seed": self.seed,
-                "sandboxed": self.sandboxed,
+                "sandboxed": self.sandboxed, "notes": list(self.notes),
                 "rows": [{**row.as_dict(), "message": row.message} for row in self.rows]}
 
     @classmethod
@@ -113,7 +119,7 @@ class Report:
                     r["status"], r["reason"], r.get("message", ""), r.get("diagnosis", "")) for r in record["rows"]]
         return cls(record["learner"], record["notebook"], record["exercise_set"], rows,
                    float(record.get("seconds", 0.0)), record.get("problem", ""), int(record.get("seed", 0)),
-                   bool(record.get("sandboxed", False)))
+                   bool(record.get("sandboxed", False)), [str(n) for n in record.get("notes", [])])
 
 
 def read_submission(path, expected_set=None):
@@ -176,6 +182,23 @@ def read_submission(path, expected_set=None):
 
 def _as_dict(value):
     return value if isinstance(value, dict) else {}
+
+
+def teacher_notes(cells):
+    """What a teacher should look at before trusting a score, from the code cells: a notebook whose
+    code writes out a lot of literal data (a pasted data set, labels and all) -> [note]."""
+    chars = 0
+    for _, source, _ in cells:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue            # IPython magics, or code that will fail in its own cell
+        chars += sum(len(node.value) if isinstance(node.value, (str, bytes)) else len(repr(node.value))
+                     for node in ast.walk(tree) if isinstance(node, ast.Constant))
+    if chars <= WRITTEN_OUT_DATA_CHARS:
+        return []
+    return [f"its code writes out {chars / 1000:.0f} thousand characters of literal numbers and text (a pasted "
+            f"data set?): read it before trusting the score"]
 
 
 def _code_cells(nb, filename="the notebook"):
@@ -254,7 +277,7 @@ class _Grading:
             os.chmod(in_stem + suffix, 0o644)
         source = in_kernel.kernel_code(exercise.name, in_stem, out_stem, self.references(exercise),
                                        exercise.time_budget, exercise.errstate)
-        outcome = self.session.run(source, exercise.time_budget + 20)
+        outcome = self.session.run(source, exercise.time_budget + COLLECT_SLACK_SECONDS)
         if outcome["status"] in (Status.CRASHED, Status.TIMEOUT):
             if outcome["status"] == Status.CRASHED or outcome.get("restarted"):
                 self.replay()
@@ -309,8 +332,9 @@ def grade_notebook(path, learner=None, expected_set=None, cell_timeout=120, seed
         report.seconds = time.perf_counter() - start
         return report
     report = Report(learner, path.name, set_name, seed=seed, sandboxed=sandbox is not None)
-    workdir = tempfile.mkdtemp(prefix="mlp-grade-")
     cells = _code_cells(nb, path.name)
+    report.notes = teacher_notes(cells)
+    workdir = temporary_folder("mlp-grade-")
     try:
         if sandbox is not None:
             sandbox = sandbox.with_package(_sanitized_package(set_name, exercises))
@@ -440,13 +464,13 @@ def _trusted(outcomes, n, keep_reference_flags=False):
                 clean["changed_inputs"] = [cut(path, 100) for path in changed[:10] if isinstance(path, str)]
         for key in ("error", "line", "where", "function", "found"):
             if key in outcome:
-                clean[key] = cut(outcome[key], 300)
+                clean[key] = cut(outcome[key], MAX_FIELD_CHARS)
         if clean["status"] == Status.TIMEOUT:
             budget = outcome.get("budget")
             clean["budget"] = float(budget) if isinstance(budget, (int, float)) and np.isfinite(budget) else 0.0
         called = outcome.get("reference_called")
         if keep_reference_flags and isinstance(called, list) and called:
-            clean["reference_called"] = [cut(name, 100) for name in called[:5]]
+            clean["reference_called"] = [cut(name, MAX_FIELD_CHARS) for name in called[:MAX_REFERENCE_NAMES]]
         if clean.get("error", "").startswith("ModuleNotFoundError"):
             clean["error"] += f" ({ONLY_ALLOWED})"
         if clean["status"] == Status.ERROR and clean.get("error", "").startswith(NOT_AVAILABLE):
