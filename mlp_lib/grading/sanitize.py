@@ -128,27 +128,34 @@ def _remove_data_files(package, name):
 
 def _stubbed(text, module, qualnames):
     """``text`` with the body and docstring of each named function (``f`` or ``Class.method``)
-    replaced by a raise of NotAvailableWhileGrading."""
+    replaced by a raise of NotAvailableWhileGrading, and its decorators (the argument checks of
+    ``validation.checked``) removed; its ``.unchecked`` twin is the stub itself."""
     tree = ast.parse(text)
     for qualname in qualnames:
-        node = _find(tree, qualname)
-        if node is None:
+        found = _find(tree, qualname)
+        if found is None:
             raise RuntimeError(f"the grader cannot withhold {module}:{qualname}: no such function")
+        scope, node = found
         message = (f"{qualname.removesuffix('.__init__')} ({module}) is not available while grading "
                    f"this exercise set: write it yourself")
+        node.decorator_list = []        # no argument checks or wrappers: any call raises at once
         node.body = ast.parse(f"{message!r}\n"
                               f"from mlp_lib._not_available import NotAvailableWhileGrading\n"
                               f"raise NotAvailableWhileGrading({message!r})\n").body
+        # the package calls a checked function's body as f.unchecked: that is the stub too
+        scope.insert(scope.index(node) + 1, ast.parse(f"{node.name}.unchecked = {node.name}").body[0])
     return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
 
 
 def _find(tree, qualname):
+    """-> (the statement list holding the function ``qualname``, the function's node), or None."""
     scope = tree.body
     node = None
     for part in qualname.split("."):
+        parent = scope
         node = next((n for n in scope if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
                      and n.name == part), None)
         if node is None:
             return None
         scope = node.body
-    return node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+    return (parent, node) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
