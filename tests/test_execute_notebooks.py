@@ -38,8 +38,12 @@ plt.show()
 ```{code-cell} ipython3
 :tags: [nbval-ignore-output]
 
-slider = ipywidgets.FloatSlider(value=1.0, description="lr")
-ipywidgets.VBox([slider, ipywidgets.HTML("<b>loss</b>")])
+import io
+buffer = io.BytesIO()
+fig.savefig(buffer, format="png")
+slider = ipywidgets.FloatLogSlider(value=0.5, min=-3, max=1, description="lr")
+ipywidgets.VBox([ipywidgets.HBox([slider, ipywidgets.Dropdown(options=["sgd", "adam"], value="adam")]),
+                 ipywidgets.HTML("<b>loss 0.25</b>"), ipywidgets.Image(value=buffer.getvalue())])
 ```
 """
 
@@ -69,6 +73,12 @@ def test_a_notebook_with_a_widget_executes_to_the_same_bytes(tmp_path):
                   if value.startswith("IPY_MODEL_")}
     assert references and references <= set(state), "every reference points at a saved model"
     assert notebook_pairs.pair_differences(tmp_path / "demo.ipynb") == []
+
+    # the widget's output carries a picture of it for frontends without the live model
+    bundle = nb["cells"][-1]["outputs"][0]["data"]
+    picture = "".join(bundle["text/html"])
+    assert "lr: <b>0.500</b>" in picture and "<b>adam</b>" in picture and "<b>loss 0.25</b>" in picture
+    assert picture.count('<img src="data:image/png;base64,iVBOR') == 1
 
 
 def _strings(value):
