@@ -118,3 +118,17 @@ def test_widget_ids_are_renumbered_consistently():
     state = nb.metadata.widgets[execute_notebooks.WIDGET_STATE]["state"]
     assert set(state) == {zero, one}
     assert state[zero]["state"] == {"children": ["IPY_MODEL_" + one], "layout": "IPY_MODEL_" + one}
+
+
+def test_consecutive_stream_outputs_are_joined_however_the_kernel_split_them():
+    stream = lambda name, text: nbformat.v4.new_output("stream", name=name, text=text)
+    cell = nbformat.v4.new_code_cell("print(1); print(2)", outputs=[
+        stream("stdout", "a\n"), stream("stdout", "b"), stream("stdout", "\n"), stream("stderr", "warning\n"),
+        nbformat.v4.new_output("display_data", data={"text/plain": "x"}), stream("stdout", "c\n")])
+    nb = nbformat.v4.new_notebook(cells=[cell, nbformat.v4.new_markdown_cell("text")])
+    execute_notebooks.coalesce_streams(nb)
+    outputs = nb.cells[0].outputs
+    assert [(o.output_type, o.get("name"), o.get("text")) for o in outputs] == [
+        ("stream", "stdout", "a\nb\n"), ("stream", "stderr", "warning\n"), ("display_data", None, None),
+        ("stream", "stdout", "c\n")]
+    assert "outputs" not in nb.cells[1]

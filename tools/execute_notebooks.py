@@ -67,9 +67,26 @@ def execute(path, timeout=600, from_notebook=False):
     finally:
         if env_backend is not None:
             os.environ["MPLBACKEND"] = env_backend
+    coalesce_streams(nb)
     number_widget_models(nb, ipynb.stem)
     widget_snapshots.add_snapshots(nb)
     nbformat.write(nb, ipynb)
+
+
+def coalesce_streams(nb):
+    """Join each run of consecutive stdout (or stderr) outputs of a cell into one output: how the
+    kernel splits a cell's printing into messages depends on timing, the joined text does not."""
+    for cell in nb.cells:
+        outputs = []
+        for output in cell.get("outputs", []):
+            previous = outputs[-1] if outputs else None
+            if (output.get("output_type") == "stream" and previous is not None
+                    and previous.get("output_type") == "stream" and previous.get("name") == output.get("name")):
+                previous["text"] = "".join(previous["text"]) + "".join(output["text"])
+            else:
+                outputs.append(output)
+        if "outputs" in cell:
+            cell.outputs = outputs
 
 
 def clear_run_metadata(nb):
