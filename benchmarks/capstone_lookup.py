@@ -41,8 +41,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from mlp_lib import load_digits  # noqa: E402
-from mlp_lib.checks.lesson08 import (DIGITS_PIPELINE, FULL_MARKS_FROM, NO_MARKS_BELOW,  # noqa: E402
-                                     _partition)
+from mlp_lib.checks.lesson08 import (DIGITS_PIPELINE, HELD_OUT_FULL_MARKS_FROM as FULL_MARKS_FROM,  # noqa: E402
+                                     HELD_OUT_NO_MARKS_BELOW as NO_MARKS_BELOW, _partition)
 from mlp_lib.grading.held_out import perturb_digits  # noqa: E402
 
 SOLUTION = ROOT / "solutions" / "08_capstone_digits.ipynb"
@@ -117,7 +117,7 @@ def main(argv=None):
     print(f"(d) the solution on the unperturbed held-out digits: {clean:.1%} "
           f"(1-NN public {acc(nearest_labels(X_pub, y_pub, X_held), y_held):.1%}, "
           f"exact match {acc(exact_labels(X_pub, y_pub, X_held), y_held):.1%})")
-    print(f"thresholds: full points from {FULL_MARKS_FROM:.0%}, none below {NO_MARKS_BELOW:.0%}\n")
+    print(f"thresholds on the perturbed held-out digits: full points from {FULL_MARKS_FROM:.0%}, none below {NO_MARKS_BELOW:.0%}\n")
 
     columns = (["seed", "(a) solution"] + (["(a') clean-trained"] if args.clean_trained else [])
                + ["(b) 1-NN public", "(c) exact", "(e) 1-NN shifted"]

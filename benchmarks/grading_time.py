@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/grading_time.py [--submissions 100] [--jobs 2] [--mixed]
 
 By default: 100 correct submissions of set 03 (copies of solutions/03_backpropagation.ipynb),
-graded with the command a teacher runs (``python -m mlp_lib.grading FOLDER --jobs N``) twice,
-once with the sandbox and once with ``--no-sandbox``, and the ratio. ``--mixed`` makes a class
+graded with the command a teacher runs (``python -m mlp_lib.grading FOLDER --jobs N``) with the
+sandbox and with ``--no-sandbox``, in the order A B B A after a warm-up of each (so that neither
+profits from caches the other filled), and the ratio of the mean times. ``--mixed`` makes a class
 with typical mistakes, an untouched notebook, an endless loop and a kernel crash instead.
 The script prints the wall times, the time per submission, the load average (other work on
 the machine slows everything alike) and the slowest submissions.
@@ -78,18 +79,25 @@ def main(argv=None):
         folder = pathlib.Path(tmp) / "submissions"
         folder.mkdir()
         plan = make_submissions(folder, args.submissions, args.mixed)
-        results = {}
+        warm = pathlib.Path(tmp) / "warm-up"
+        warm.mkdir()
+        make_submissions(warm, 2, False)
         for sandbox in (True, False):
+            grade(warm, pathlib.Path(tmp) / f"warm-up-{sandbox}", args, sandbox)
+        results = {True: [], False: []}
+        for run, sandbox in enumerate((True, False, False, True)):
             load = os.getloadavg()[0]
-            elapsed, data = grade(folder, pathlib.Path(tmp) / f"gradebook-{sandbox}", args, sandbox)
-            results[sandbox] = elapsed
+            elapsed, data = grade(folder, pathlib.Path(tmp) / f"gradebook-{run}", args, sandbox)
+            results[sandbox].append(elapsed)
             seconds = sorted((s["seconds"], s["learner"]) for s in data["submissions"])
             full = sum(s["points"] == s["max_points"] for s in data["submissions"])
             print(f"{'sandbox   ' if sandbox else 'no sandbox'}: {len(plan)} submissions with --jobs {args.jobs} in "
                   f"{elapsed:6.1f} s ({elapsed / len(plan):.2f} s each); {full} with full points; median "
                   f"{seconds[len(seconds) // 2][0]:.1f} s, slowest {seconds[-1][0]:.1f} s; load average "
                   f"{load:.2f} on {os.cpu_count()} cores before")
-        print(f"the sandbox costs {100 * (results[True] / results[False] - 1):+.0f} % over no sandbox")
+        mean = {sandbox: sum(times) / len(times) for sandbox, times in results.items()}
+        print(f"mean: sandbox {mean[True]:.1f} s, no sandbox {mean[False]:.1f} s; the sandbox costs "
+              f"{100 * (mean[True] / mean[False] - 1):+.0f} % over no sandbox")
         kinds = {}
         for kind in plan:
             kinds[kind] = kinds.get(kind, 0) + 1

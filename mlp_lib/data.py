@@ -4,26 +4,30 @@ standardization and mini-batches.
 Every generator returns ``X`` of shape (N, D) and ``y`` of shape (N,) and takes a
 ``seed`` (an int or a np.random.Generator), so the same call gives the same data.
 """
+import pathlib
+
 import numpy as np
 
-from .validation import as_float_array, as_labels, as_rng, check_positive, check_same_length
+from .validation import (CENTERS, DATA, FINITE_DATA, FLAG, FRACTION, NONNEG, SAMPLES, SEED, NotFittedError,
+                         as_rng, checked, one_hot_arguments, real, same_length,
+                         split_arguments, split_parts)
 
 
+@checked(n=SAMPLES, noise=NONNEG, seed=SEED)
 def make_xor(n=4, noise=0.0, seed=0):
     """XOR: the four corners of the unit square labelled x1 XOR x2; with n > 4, noisy copies.
 
     -> X: (n, 2), y: (n,) in {0, 1}. n=4 and noise=0 gives the exact truth table.
     """
-    check_positive(n, "n", integer=True)
     corners = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
     idx = np.arange(n) % 4
     X = corners[idx] + noise * as_rng(seed).standard_normal((n, 2))
     return X, (corners[idx, 0] != corners[idx, 1]).astype(np.intp)
 
 
+@checked(n=SAMPLES, noise=NONNEG, seed=SEED)
 def make_moons(n=200, noise=0.1, seed=0):
     """Two interleaving half circles. -> X: (n, 2), y: (n,) in {0, 1}."""
-    check_positive(n, "n", integer=True)
     rng = as_rng(seed)
     n0 = n // 2
     t = np.concatenate([np.linspace(0, np.pi, n0), np.linspace(0, np.pi, n - n0)])
@@ -36,9 +40,9 @@ def make_moons(n=200, noise=0.1, seed=0):
     return X[perm], y[perm]
 
 
+@checked(n=SAMPLES, noise=NONNEG, factor=real(0, 1, low_open=True, high_open=True), seed=SEED)
 def make_circles(n=200, noise=0.05, factor=0.5, seed=0):
     """A small circle (label 1) inside a large one (label 0). -> X: (n, 2), y: (n,)."""
-    check_positive(n, "n", integer=True)
     rng = as_rng(seed)
     y = (np.arange(n) % 2).astype(np.intp)
     t = rng.uniform(0, 2 * np.pi, n)
@@ -47,10 +51,9 @@ def make_circles(n=200, noise=0.05, factor=0.5, seed=0):
     return X, y
 
 
+@checked(n=SAMPLES, classes=SAMPLES, noise=NONNEG, seed=SEED)
 def make_spirals(n=300, classes=2, noise=0.2, seed=0):
     """Interleaved spiral arms, one per class (as in CS231n). -> X: (n, 2), y: (n,) in 0..classes-1."""
-    check_positive(n, "n", integer=True)
-    check_positive(classes, "classes", integer=True)
     rng = as_rng(seed)
     y = (np.arange(n) % classes).astype(np.intp)
     r = rng.uniform(0.05, 1.0, n)
@@ -58,68 +61,75 @@ def make_spirals(n=300, classes=2, noise=0.2, seed=0):
     return np.column_stack([r * np.sin(theta), r * np.cos(theta)]), y
 
 
+@checked(n=SAMPLES, centers=CENTERS, std=NONNEG, seed=SEED)
 def make_blobs(n=200, centers=3, std=0.5, seed=0):
     """Gaussian blobs around ``centers`` points (or that many random centres in [-3, 3]^2).
 
     -> X: (n, 2), y: (n,) in 0..K-1.
     """
-    check_positive(n, "n", integer=True)
     rng = as_rng(seed)
     if np.isscalar(centers):
-        check_positive(centers, "centers", integer=True)
         centers = rng.uniform(-3, 3, size=(int(centers), 2))
-    centers = as_float_array(centers, "centers", ndim=2)
     y = (np.arange(n) % len(centers)).astype(np.intp)
     return centers[y] + std * rng.standard_normal((n, centers.shape[1])), y
 
 
+@checked(n=SAMPLES, noise=NONNEG, seed=SEED)
 def make_regression_curve(n=100, noise=0.1, seed=0):
     """A noisy 1-D curve y = sin(2x) + 0.3x on x in [-3, 3]. -> X: (n, 1), y: (n,)."""
-    check_positive(n, "n", integer=True)
     rng = as_rng(seed)
     x = np.sort(rng.uniform(-3, 3, n))
     return x[:, None], np.sin(2 * x) + 0.3 * x + noise * rng.standard_normal(n)
 
 
-TOY_DATASETS = {"xor": make_xor, "moons": make_moons, "circles": make_circles,
-                "spirals": make_spirals, "blobs": make_blobs}
+# -- real data, shipped inside this package (mlp_lib/datasets/, see its README) --------
+
+DATASETS = pathlib.Path(__file__).resolve().parent / "datasets"
 
 
-# -- real data, shipped inside scikit-learn's package (no download) -------------------
+def _read_csv(name, **kwargs):
+    """A shipped gzip-compressed CSV file -> float64 array (np.loadtxt reads .gz itself)."""
+    path = DATASETS / name
+    if not path.is_file():
+        raise FileNotFoundError(f"the data file {name} is missing from {DATASETS}: "
+                                "reinstall the course package (pip install --force-reinstall mlp-lib)")
+    return np.loadtxt(path, dtype=np.float64, **kwargs)
 
-def _sklearn_datasets():
-    try:
-        from sklearn import datasets
-    except ImportError:  # pragma: no cover - scikit-learn is a dependency of the course
-        raise ImportError("the real data sets come with scikit-learn: pip install scikit-learn") from None
-    return datasets
 
-
+@checked()
 def load_digits():
     """The 8x8 handwritten digits (1,797 images, UCI): X: (1797, 64) ink 0..16, y: (1797,) in 0..9."""
-    d = _sklearn_datasets().load_digits()
-    return d.data.astype(np.float64), d.target.astype(np.intp)
+    data = _read_csv("digits.csv.gz", delimiter=",")
+    return data[:, :-1].copy(), data[:, -1].astype(np.intp)
 
 
+@checked()
 def load_breast_cancer():
     """Wisconsin breast cancer (569 tumours, 30 measurements): X: (569, 30), y: (569,), 1 = benign."""
-    d = _sklearn_datasets().load_breast_cancer()
-    return d.data.astype(np.float64), d.target.astype(np.intp)
+    data = _read_csv("breast_cancer.csv.gz", delimiter=",", skiprows=1)
+    return data[:, :-1].copy(), data[:, -1].astype(np.intp)
 
 
+@checked()
 def load_diabetes():
     """Diabetes progression (442 patients, 10 standardized measurements): X: (442, 10), y: (442,)
-    a disease-progression score one year later (regression)."""
-    d = _sklearn_datasets().load_diabetes()
-    return d.data.astype(np.float64), d.target.astype(np.float64)
+    a disease-progression score one year later (regression).
+
+    Each column of X is centred and divided by its standard deviation times sqrt(442), as in
+    scikit-learn's ``load_diabetes()``."""
+    X = _read_csv("diabetes_data_raw.csv.gz")
+    mean, std = X.mean(axis=0), X.std(axis=0)      # both of the raw data, in scikit-learn's order
+    X -= mean
+    X /= std
+    X /= len(X) ** 0.5
+    return X, _read_csv("diabetes_target.csv.gz")
 
 
 # -- handling ------------------------------------------------------------------------
 
+@checked(C=real(1, integer=True), extra=one_hot_arguments)
 def one_hot(y, C):
     """Integer labels (N,) in 0..C-1 -> one-hot matrix (N, C)."""
-    check_positive(C, "C", integer=True)
-    y = as_labels(y, C)
     Y = np.zeros((len(y), C))
     Y[np.arange(len(y)), y] = 1.0
     return Y
@@ -132,17 +142,17 @@ class Standardizer:
     (constant features are left centred, not divided by zero).
     """
 
+    @checked(X="N,D")
     def fit(self, X):
-        X = as_float_array(X, "X", ndim=2)
         self.mean = X.mean(axis=0)
         std = X.std(axis=0)
         self.std = np.where(std > 0, std, 1.0)
         return self
 
+    @checked(X="N,D")
     def transform(self, X):
         if not hasattr(self, "mean"):
-            raise RuntimeError("call fit(X_train) before transform")
-        X = as_float_array(X, "X", ndim=2)
+            raise NotFittedError("call fit(X_train) before transform")
         if X.shape[1] != self.mean.shape[0]:
             raise ValueError(f"X must have {self.mean.shape[0]} features as in fit, got {X.shape[1]}")
         return (X - self.mean) / self.std
@@ -151,20 +161,18 @@ class Standardizer:
         return self.fit(X).transform(X)
 
 
+@checked(X="N,D", y=FINITE_DATA, val=FRACTION, test=FRACTION, seed=SEED, stratify=FLAG,
+         extra=split_arguments, post=split_parts)
 def train_val_test_split(X, y, val=0.15, test=0.15, seed=0, stratify=True):
     """Shuffle and split into train, validation and test parts.
 
-    X: (N, D), y: (N,); val, test: fractions in [0, 1) with val + test < 1; stratify keeps
-    class proportions (for integer labels). -> X_train, y_train, X_val, y_val, X_test, y_test.
+    X: (N, D), y: (N,) or (N, K); val, test: fractions in [0, 1) with val + test < 1; stratify
+    keeps class proportions (of integer labels (N,) or one-hot rows (N, C); other targets are
+    split at random). -> X_train, y_train, X_val, y_val, X_test, y_test.
     """
-    X = as_float_array(X, "X", ndim=2)
-    y = np.asarray(y)
-    check_same_length(X, y)
-    if not (0 <= val < 1 and 0 <= test < 1 and val + test < 1):
-        raise ValueError(f"val and test must be fractions in [0, 1) with val + test < 1, got val={val}, test={test}")
     rng = as_rng(seed)
-    groups = [np.flatnonzero(y == c) for c in np.unique(y)] if stratify and y.dtype.kind in "iub" \
-        else [np.arange(len(y))]
+    labels = _class_labels(y) if stratify else None
+    groups = [np.arange(len(y))] if labels is None else [np.flatnonzero(labels == c) for c in np.unique(labels)]
     parts = ([], [], [])
     for idx in groups:
         idx = rng.permutation(idx)
@@ -179,14 +187,22 @@ def train_val_test_split(X, y, val=0.15, test=0.15, seed=0, stratify=True):
     return tuple(out)
 
 
+def _class_labels(y):
+    """The classes to stratify by: integer labels as they are, one-hot rows by their 1, else None."""
+    if y.ndim == 1 and y.dtype.kind in "iub":
+        return y
+    if y.ndim == 2 and np.all((y == 0) | (y == 1)) and np.all(y.sum(axis=1) == 1):
+        return np.argmax(y, axis=1)
+    return None
+
+
+@checked(X=DATA, y=DATA, batch_size=real(1, integer=True), rng=SEED, shuffle=FLAG, extra=same_length)
 def iterate_minibatches(X, y, batch_size, rng=None, shuffle=True):
     """Yield (X_batch, y_batch) covering the data once, in a fresh random order if ``shuffle``
     (sampling without replacement); the last batch may be smaller.
 
     X: (N, D), y: (N, ...) -> batches of (B, D) and (B, ...) with B <= batch_size.
     """
-    check_positive(batch_size, "batch_size", integer=True)
-    check_same_length(X, y)
     N = len(X)
     if batch_size >= N and not shuffle:
         yield X, y

@@ -21,6 +21,7 @@ import numpy as np
 from .activations import ACTIVATIONS
 from .layers import affine_backward, affine_forward
 from .optim import sgd
+from .validation import unchecked
 
 _BUILTIN_ACTIVATIONS = {pair: name for name, pair in ACTIVATIONS.items()}
 _LEAKY_ALPHA = 0.01
@@ -41,7 +42,7 @@ class FastSteps:
     backward, ``update(lr)`` applies the update rule (the interface of train's plain loop)."""
 
     def __init__(self, model, rule, hyper, X, y, batch_size, shuffle):
-        self.model, self.rule, self.hyper = model, rule, dict(hyper)
+        self.model, self.rule, self.hyper = model, unchecked(rule), dict(hyper)
         self.X, self.y, self.batch_size, self.shuffle = X, y, batch_size, shuffle
         self.L = model.num_layers
         self.dtype = model.dtype
@@ -133,7 +134,7 @@ class FastSteps:
     def compute(self):
         """Forward and backward on the current batch -> (data loss, L2 term, correct predictions)."""
         buf, L = self.buf, self.L
-        f, f_prime = self.model.activation
+        f, f_prime = (unchecked(g) for g in self.model.activation)
         a = self.X_batch
         inputs, pre = [a], []
         for l in range(L):
@@ -187,6 +188,7 @@ class FastSteps:
             else:
                 loss = -np.add.reduce(y * log_p, axis=None) / N
                 dz = np.exp(log_p, out=log_p)
+                dz *= np.add.reduce(y, axis=1, keepdims=True)     # soft targets: rows need not sum to 1
                 dz -= y
                 dz /= N
             return float(loss), dz

@@ -5,9 +5,12 @@ and the affine layer computes ``z = X @ W + b`` of shape (N, M).
 """
 import numpy as np
 
-from .validation import check_probability
+from .validation import (ACTIVATION, ACTIVATION_CACHE, AFFINE_CACHE, ANY, BATCHNORM_CACHE, DROPOUT_CACHE,
+                         FLAG, FRACTION, NONNEG, RNG_OR_NONE, RUNNING, UNIT, batchnorm_arguments, checked,
+                         activation_backward_arguments, dropout_arguments, dropout_backward_arguments)
 
 
+@checked(X="N,D", W="D,M", b="M")
 def affine_forward(X, W, b):
     """z = X @ W + b.
 
@@ -16,6 +19,7 @@ def affine_forward(X, W, b):
     return X @ W + b, (X, W)
 
 
+@checked(cache=AFFINE_CACHE, dout="N,M", input_grad=FLAG)
 def affine_backward(dout, cache, input_grad=True):
     """Gradients of the affine layer.
 
@@ -28,6 +32,7 @@ def affine_backward(dout, cache, input_grad=True):
     return dX, X.T @ dout, dout.sum(axis=0)
 
 
+@checked(z=ANY, activation=ACTIVATION)
 def activation_forward(z, activation):
     """a = f(z) for an activation pair ``(f, f_prime)``.
 
@@ -37,6 +42,7 @@ def activation_forward(z, activation):
     return f(z), (z, f_prime)
 
 
+@checked(cache=ACTIVATION_CACHE, da=ANY, extra=activation_backward_arguments)
 def activation_backward(da, cache):
     """dz = da * f'(z), the chain rule through an elementwise activation.
 
@@ -46,6 +52,7 @@ def activation_backward(da, cache):
     return da * f_prime(z)
 
 
+@checked(X=ANY, p=FRACTION, rng=RNG_OR_NONE, train=FLAG, extra=dropout_arguments)
 def dropout_forward(X, p, rng=None, train=True, mask=None):
     """Inverted dropout: in training, zero each unit with probability p and scale the rest by 1/(1-p).
 
@@ -53,7 +60,6 @@ def dropout_forward(X, p, rng=None, train=True, mask=None):
     training unless ``mask`` is given); mask: optional fixed (N, H) array of 0/1 keep flags.
     -> out: (N, H), cache: the scaled mask (None in evaluation, where out is X itself).
     """
-    check_probability(p, "dropout probability p")
     if not train or p == 0:
         return X, None
     if mask is None:
@@ -64,11 +70,14 @@ def dropout_forward(X, p, rng=None, train=True, mask=None):
     return X * scaled_mask, scaled_mask
 
 
+@checked(dout=ANY, cache=DROPOUT_CACHE, extra=dropout_backward_arguments)
 def dropout_backward(dout, cache):
     """Gradient of inverted dropout. dout: (N, H) -> dX: (N, H)."""
     return dout if cache is None else dout * cache
 
 
+@checked(X="N,H", gamma="H", beta="H", running=RUNNING, train=FLAG, momentum=UNIT, eps=NONNEG,
+         extra=batchnorm_arguments)
 def batchnorm_forward(X, gamma, beta, running, train=True, momentum=0.1, eps=1e-5):
     """Batch normalization over the batch axis, with running statistics (as torch.nn.BatchNorm1d).
 
@@ -94,6 +103,7 @@ def batchnorm_forward(X, gamma, beta, running, train=True, momentum=0.1, eps=1e-
     return gamma * x_hat + beta, (x_hat, gamma, inv_std, train), running
 
 
+@checked(cache=BATCHNORM_CACHE, dout="N,H")
 def batchnorm_backward(dout, cache):
     """Gradients of batch normalization.
 

@@ -8,10 +8,16 @@ from typing import Callable
 
 import numpy as np
 
-from .activations import identity, log_softmax, sigmoid, softmax
-from .validation import as_float_array, as_labels, check_same_length, lookup
+from . import activations
+from .validation import FLAG, as_float_array, as_labels, check_same_length, checked, lookup
+
+# the losses check their logits at the boundary, and the model's outputs are checked data's
+# images, so the losses and the records call these without checks
+identity, log_softmax, sigmoid, softmax = (activations.identity.unchecked, activations.log_softmax.unchecked,
+                                           activations.sigmoid.unchecked, activations.softmax.unchecked)
 
 
+@checked(pred="N|N,K", check=FLAG, flag="check")
 def mse(pred, y, check=True):
     """Mean squared error, the mean of (pred - y)**2 over all N*K entries (as torch's MSELoss).
 
@@ -25,6 +31,7 @@ def mse(pred, y, check=True):
     return float(np.mean(diff * diff)), (2.0 / diff.size) * diff
 
 
+@checked(logits="N|N,1", check=FLAG, flag="check")
 def binary_cross_entropy(logits, y, check=True):
     """Binary cross-entropy from logits: mean of -[y log s(z) + (1 - y) log(1 - s(z))].
 
@@ -41,11 +48,13 @@ def binary_cross_entropy(logits, y, check=True):
     return float(np.sum(losses) / N), (sigmoid(z) - y) / N
 
 
+@checked(logits="N,C", check=FLAG, flag="check")
 def softmax_cross_entropy(logits, y, check=True):
     """Softmax cross-entropy from logits: mean over the batch of -log softmax(z)[y].
 
-    logits: (N, C); y: integer labels (N,) in 0..C-1, or one-hot / probabilities (N, C)
-    -> loss: float, dlogits: (N, C), (softmax(z) - Y) / N with Y the one-hot labels.
+    logits: (N, C); y: integer labels (N,) in 0..C-1, or one-hot / probabilities (N, C) in [0, 1]
+    -> loss: float, dlogits: (N, C), (softmax(z) - Y) / N with Y the one-hot labels; for soft
+    targets (softmax(z) * sum_c Y - Y) / N, which is the same when each row sums to 1 (as torch).
     check=False skips the checks of y, for a caller that ran ``check_targets`` once.
     """
     if check:
@@ -60,7 +69,8 @@ def softmax_cross_entropy(logits, y, check=True):
         dlogits /= N
         return float(loss), dlogits
     loss = -np.sum(y * log_p) / N
-    return float(loss), (np.exp(log_p) - y) / N
+    # d/dz of -sum_c y_c log softmax(z)_c is softmax(z) * sum_c y_c - y: rows of y need not sum to 1
+    return float(loss), (np.exp(log_p) * np.sum(y, axis=1, keepdims=True) - y) / N
 
 
 def check_targets(loss_name, y, shape):
@@ -76,6 +86,8 @@ def check_targets(loss_name, y, shape):
         Y = as_float_array(y, "y", ndim=2)
         if Y.shape != shape:
             raise ValueError(f"one-hot y must have the logits' shape {shape}, got {Y.shape}")
+        if Y.min() < 0 or Y.max() > 1:
+            raise ValueError(f"one-hot or probability targets must lie in [0, 1], got values from {Y.min()} to {Y.max()}")
         return Y
     y = as_float_array(y, "y")
     if y.shape != shape:

@@ -22,8 +22,8 @@ from .init import get_initializer
 from .layers import (activation_backward, activation_forward, affine_backward, affine_forward,
                      batchnorm_backward, batchnorm_forward, dropout_backward, dropout_forward)
 from .losses import get_loss_record
-from .validation import (as_float_array, as_rng, check_nonnegative, check_positive, check_probability,
-                         check_same_length)
+from .validation import (as_float_array, as_rng, check_batchnorm_batch, check_flag, check_float_dtype,
+                         check_nonnegative, check_positive, check_probability, check_same_length, unchecked)
 
 _RELU_LIKE = {"relu", "leaky_relu"}
 
@@ -31,7 +31,7 @@ _RELU_LIKE = {"relu", "leaky_relu"}
 def package_dropout_forward(X, p, u, train=True):
     """The package's ``dropout_forward`` with the signature of lesson 7's exercise:
     a unit is dropped where u < p. X, u: (N, H) -> out: (N, H), mask (None in evaluation)."""
-    return dropout_forward(X, p, train=train, mask=u >= p)
+    return dropout_forward.unchecked(X, p, train=train, mask=u >= p)     # the model checked X
 
 
 def _check_pair(pair, name, example):
@@ -75,10 +75,7 @@ class MLP:
                              f"got {layer_sizes!r}")
         for i, size in enumerate(layer_sizes):
             check_positive(size, f"layer_sizes[{i}]", integer=True)
-        if np.dtype(dtype) not in (np.float32, np.float64):
-            raise ValueError(f"dtype must be np.float32 or np.float64, got {dtype!r}")
-        if not isinstance(batchnorm, (bool, np.bool_)):
-            raise TypeError(f"batchnorm must be True or False, got {batchnorm!r} ({type(batchnorm).__name__})")
+        self.dtype = check_float_dtype(dtype)
         self.layer_sizes = [int(s) for s in layer_sizes]
         self.activation = get_activation(activation)
         self.loss_record = get_loss_record(loss)
@@ -87,7 +84,7 @@ class MLP:
         self.init = get_initializer(init)
         self.weight_decay = check_nonnegative(weight_decay, "weight_decay")
         self.dropout = check_probability(dropout, "dropout")
-        self.batchnorm = bool(batchnorm)
+        self.batchnorm = check_flag(batchnorm, "batchnorm")
         self.affine = _check_pair(affine, "affine", "(affine_forward, affine_backward)")
         example = "(forward, backward) as in lesson 7"
         self.dropout_layer = (_check_pair(dropout_layer, "dropout_layer", example) if dropout_layer is not None
@@ -98,7 +95,6 @@ class MLP:
             raise ValueError("dropout_layer was given but dropout is 0: pass dropout=p with p in (0, 1)")
         if batchnorm_layer is not None and not self.batchnorm:
             raise ValueError("batchnorm_layer was given but batchnorm is False: pass batchnorm=True as well")
-        self.dtype = np.dtype(dtype)
         self.rng = as_rng(seed)
         self.params = {}
         self.bn_running = {}
@@ -138,8 +134,11 @@ class MLP:
 
     # -- forward and backward -------------------------------------------------
     def _forward(self, X, train, rng):
-        """Return the logits (N, C) and the caches of every layer."""
-        forward = self.affine[0]
+        """Return the logits (N, C) and the caches of every layer.
+
+        X was checked once (``check_X``): the package's layers run as their unchecked bodies."""
+        forward = unchecked(self.affine[0])
+        activation = (unchecked(self.activation[0]), unchecked(self.activation[1]))
         caches = []
         a = X
         for l in range(1, self.num_layers + 1):
@@ -150,7 +149,7 @@ class MLP:
             bn_cache = None
             if self.batchnorm:
                 z, bn_cache = self._batchnorm_forward(l, z, train)
-            a, act_cache = activation_forward(z, self.activation)
+            a, act_cache = activation_forward.unchecked(z, activation)
             drop_cache = None
             if train and self.dropout:
                 a, drop_cache = self.dropout_layer[0](a, self.dropout, rng.random(a.shape), train=True)
@@ -158,8 +157,10 @@ class MLP:
             caches.append((affine_cache, bn_cache, act_cache, drop_cache))
 
     def _batchnorm_forward(self, l, z, train):
+        if train:
+            check_batchnorm_batch(z)
         gamma, beta = self.params[f"gamma{l}"], self.params[f"beta{l}"]
-        out, cache, running = batchnorm_forward(z, gamma, beta, self.bn_running[l], train=train)
+        out, cache, running = batchnorm_forward.unchecked(z, gamma, beta, self.bn_running[l], train=train)
         self.bn_running[l] = running
         if train and self.batchnorm_layer is not None:       # a learner's pair, in training mode
             out, cache = self.batchnorm_layer[0](z, gamma, beta)
@@ -168,21 +169,22 @@ class MLP:
 
     def _backward(self, dlogits, caches):
         """Return the gradient of the data loss for every parameter."""
-        backward = self.affine[1]
-        bn_backward = batchnorm_backward if self.batchnorm_layer is None else self.batchnorm_layer[1]
+        backward = unchecked(self.affine[1])
+        bn_backward = unchecked(batchnorm_backward if self.batchnorm_layer is None else self.batchnorm_layer[1])
+        drop_backward = unchecked(self.dropout_layer[1])
         grads = {}
         dout = dlogits
         for l in range(self.num_layers, 0, -1):
             affine_cache, bn_cache, act_cache, drop_cache = caches[l - 1]
             if l < self.num_layers:
                 if drop_cache is not None:
-                    dout = np.asarray(self.dropout_layer[1](dout, drop_cache), dtype=self.dtype)
-                dout = activation_backward(dout, act_cache)
+                    dout = np.asarray(drop_backward(dout, drop_cache), dtype=self.dtype)
+                dout = activation_backward.unchecked(dout, act_cache)
                 if bn_cache is not None:      # a learner's pair may compute in float64: keep the model's dtype
                     dout, grads[f"gamma{l}"], grads[f"beta{l}"] = (
                         np.asarray(g, dtype=self.dtype) for g in bn_backward(dout, bn_cache))
-            if l == 1 and backward is affine_backward:    # the data X needs no gradient: skip dout @ W1.T
-                dout, grads["W1"], db = affine_backward(dout, affine_cache, input_grad=False)
+            if l == 1 and backward is affine_backward.unchecked:   # the data X needs no gradient: skip dout @ W1.T
+                dout, grads["W1"], db = backward(dout, affine_cache, input_grad=False)
             else:
                 dout, grads[f"W{l}"], db = backward(dout, affine_cache)
             if f"b{l}" in self.params:
@@ -242,6 +244,8 @@ class MLP:
     def check_X(self, X):
         """Return X (N, D) as a finite array of the model's dtype, or raise naming what is wrong."""
         X = as_float_array(X, "X", ndim=2, dtype=self.dtype)
+        if len(X) == 0:
+            raise ValueError(f"X must hold at least one sample, got an array of shape {X.shape}")
         D = self.layer_sizes[0]
         if X.shape[1] != D:
             raise ValueError(f"X must have {D} features (columns) for this model, got {X.shape[1]} "

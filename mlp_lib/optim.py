@@ -9,9 +9,14 @@ import math
 
 import numpy as np
 
-from .validation import check_positive, lookup
+from .validation import (BETAS, EPOCH, FLAG, FRACTION, NONNEG, POSITIVE, SCHEDULE, UNIT, UPDATE_RULE, State,
+                         check_call, checked, cosine_arguments, lookup, nonzero_denominator, real, sgd_arguments,
+                         unchecked, warmup_arguments)
+
+DECAY = real(0, 1, low_open=True)                 # a schedule's factor gamma, in (0, 1]
 
 
+@checked(**UPDATE_RULE, state=State("v"), momentum=FRACTION, dampening=UNIT, nesterov=FLAG, extra=sgd_arguments)
 def sgd(param, grad, state, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0):
     """Stochastic gradient descent, optionally with (Nesterov) momentum and L2 weight decay.
 
@@ -27,6 +32,8 @@ def sgd(param, grad, state, lr, momentum=0.0, dampening=0.0, nesterov=False, wei
     return param - lr * step, {"v": v}
 
 
+@checked(**UPDATE_RULE, state=State("s", nonneg="s"), alpha=FRACTION, eps=NONNEG,
+         extra=nonzero_denominator)
 def rmsprop(param, grad, state, lr, alpha=0.99, eps=1e-8, weight_decay=0.0):
     """RMSProp: divide the step by a running root-mean-square of the gradient.
 
@@ -38,6 +45,8 @@ def rmsprop(param, grad, state, lr, alpha=0.99, eps=1e-8, weight_decay=0.0):
     return param - lr * g / (np.sqrt(s) + eps), {"s": s}
 
 
+@checked(**UPDATE_RULE, state=State("m", "v", counted=True, nonneg="v"), betas=BETAS, eps=NONNEG,
+         extra=nonzero_denominator)
 def adam(param, grad, state, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
     """Adam with bias correction (t counts steps from 1).
 
@@ -58,9 +67,11 @@ def adam(param, grad, state, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
     return param - lr * m_hat / (np.sqrt(v_hat) + eps), {"t": t, "m": m, "v": v}
 
 
+@checked(**UPDATE_RULE, state=State("m", "v", counted=True, nonneg="v"), betas=BETAS, eps=NONNEG,
+         extra=nonzero_denominator)
 def adamw(param, grad, state, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
     """AdamW: Adam with decoupled weight decay, param <- param * (1 - lr * weight_decay) first."""
-    return adam(param * (1 - lr * weight_decay), grad, state, lr, betas=betas, eps=eps)
+    return adam.unchecked(param * (1 - lr * weight_decay), grad, state, lr, betas=betas, eps=eps)
 
 
 OPTIMIZERS = {"sgd": sgd, "rmsprop": rmsprop, "adam": adam, "adamw": adamw}
@@ -73,21 +84,25 @@ def get_optimizer(optimizer):
 
 # -- learning-rate schedules: lr_t as a function of the epoch t = 0, 1, 2, ... --------
 
+@checked(t=EPOCH, lr0=POSITIVE)
 def constant_lr(t, lr0):
     """lr_t = lr0."""
     return lr0
 
 
+@checked(t=EPOCH, lr0=POSITIVE, step_size=real(1, integer=True), gamma=DECAY)
 def step_lr(t, lr0, step_size, gamma=0.1):
     """Multiply by gamma every ``step_size`` epochs: lr_t = lr0 * gamma ** (t // step_size)."""
     return lr0 * gamma ** (t // step_size)
 
 
+@checked(t=EPOCH, lr0=POSITIVE, gamma=DECAY)
 def exponential_lr(t, lr0, gamma):
     """lr_t = lr0 * gamma ** t."""
     return lr0 * gamma ** t
 
 
+@checked(t=EPOCH, lr0=POSITIVE, T=POSITIVE, lr_min=NONNEG, extra=cosine_arguments)
 def cosine_lr(t, lr0, T, lr_min=0.0):
     """Cosine annealing from lr0 at t = 0 to lr_min at t = T (and lr_min after it):
     lr_t = lr_min + (lr0 - lr_min) * (1 + cos(pi * t / T)) / 2."""
@@ -95,6 +110,7 @@ def cosine_lr(t, lr0, T, lr_min=0.0):
     return lr_min + (lr0 - lr_min) * (1 + math.cos(math.pi * t / T)) / 2
 
 
+@checked(t=EPOCH, lr0=POSITIVE, warmup=real(1, integer=True), after=SCHEDULE, extra=warmup_arguments)
 def warmup_lr(t, lr0, warmup, after=constant_lr, **after_kwargs):
     """Linear warm-up: lr_t = lr0 * (t + 1) / warmup for the first ``warmup`` epochs, then
     the schedule ``after`` (a function or a name in ``SCHEDULES``, counted from the end of the warm-up)."""
@@ -102,7 +118,7 @@ def warmup_lr(t, lr0, warmup, after=constant_lr, **after_kwargs):
         return lr0 * (t + 1) / warmup
     if isinstance(after, str):
         after = lookup(SCHEDULES, after, "schedule")
-    return after(t - warmup, lr0, **after_kwargs)
+    return unchecked(after)(t - warmup, lr0, **after_kwargs)
 
 
 SCHEDULES = {"constant": constant_lr, "step": step_lr, "exponential": exponential_lr,
@@ -111,15 +127,14 @@ SCHEDULES = {"constant": constant_lr, "step": step_lr, "exponential": exponentia
 
 def make_schedule(name, lr0, **kwargs):
     """Return ``t -> lr_t`` for a schedule name in ``SCHEDULES``, e.g.
-    ``make_schedule("cosine", 0.1, T=50)``."""
-    check_positive(lr0, "lr0")
+    ``make_schedule("cosine", 0.1, T=50)``. Its arguments are checked now, not at the first call."""
     schedule = lookup(SCHEDULES, name, "schedule")
-    if isinstance(kwargs.get("after"), str):
-        kwargs["after"] = lookup(SCHEDULES, kwargs["after"], "schedule")
-    for key in ("step_size", "warmup"):
-        if key in kwargs:
-            check_positive(kwargs[key], key, integer=True)
-    for key in ("T", "gamma"):
-        if key in kwargs:
-            check_positive(kwargs[key], key)
-    return lambda t: schedule(t, lr0, **kwargs)
+    arguments = check_call(schedule, 0, lr0, **kwargs)
+    arguments.pop("t")
+    arguments.update(arguments.pop("after_kwargs", {}))
+    body = schedule.unchecked
+
+    def lr_at(t):
+        return body(EPOCH(t, "the epoch t", None, None), **arguments)
+    lr_at.__doc__ = f"{name} schedule from lr0={lr0}: epoch t (0, 1, ...) -> learning rate"
+    return lr_at

@@ -3,6 +3,10 @@
 Each function draws on a given matplotlib ``ax`` (or a new figure) and returns the
 figure, so a notebook can call ``plt.show()`` after it and a widget can redraw in place.
 """
+from ._optional import require
+
+require("mlp_lib.plots", "matplotlib")
+
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -93,41 +97,6 @@ def plot_activations(names=("sigmoid", "tanh", "relu", "leaky_relu"), z=None):
         ax.legend(fontsize="small")
     fig.tight_layout()
     return fig
-
-
-def plot_weight_histograms(model, grads=None, bins=30):
-    """Histograms of each layer's weights (and of their gradients, if given). -> the figure."""
-    names = [k for k in model.params if k.startswith("W")]
-    rows = 1 if grads is None else 2
-    fig, axes = plt.subplots(rows, len(names), figsize=(3 * len(names), 2.4 * rows), squeeze=False)
-    for j, name in enumerate(names):
-        axes[0, j].hist(model.params[name].ravel(), bins=bins, color="C0")
-        axes[0, j].set_title(f"{name}  std {model.params[name].std():.3f}")
-        if grads is not None:
-            axes[1, j].hist(grads[name].ravel(), bins=bins, color="C3")
-            axes[1, j].set_title(f"d{name}  std {grads[name].std():.2e}")
-    fig.tight_layout()
-    return fig
-
-
-def plot_loss_curves(ax, train_loss, test_loss=None, diverged_at=None, log=True, labels=("training", "test")):
-    """Loss per epoch for training (and test) data on ``ax``; a red marker where a run diverged.
-
-    train_loss, test_loss: sequences of per-epoch losses (non-finite values are left out);
-    diverged_at: the epoch (0-based) where training diverged, or None. -> the figure.
-    """
-    LiveLossCurves(ax, log, labels).update(train_loss, test_loss, diverged_at)
-    return ax.figure
-
-
-def plot_probability_map(model, X, y, ax, resolution=50, margin=0.5):
-    """A 2-D binary classifier's P(y=1) as shading, the 0.5 contour, and the data on top.
-
-    model: has ``predict_proba`` (M, 2) -> (M,), or is such a function; X: (N, 2); y: (N,) in {0, 1}.
-    -> the figure.
-    """
-    LiveProbabilityMap(ax, X, y, resolution, margin).update(getattr(model, "predict_proba", model))
-    return ax.figure
 
 
 class LiveLossCurves:

@@ -12,15 +12,16 @@ a loss a million times its start has overshot, even if it is still a finite numb
 """
 import inspect
 import math
-import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .data import iterate_minibatches
+from . import data
 from .fastpath import fast_steps
-from .optim import OPTIMIZERS, get_optimizer
-from .validation import as_rng, check_positive
+from .optim import get_optimizer
+from .validation import as_rng, check_call, check_flag, check_positive, check_real, unchecked
+
+iterate_minibatches = unchecked(data.iterate_minibatches)     # X and y are checked once, by the model
 
 FULL_BATCH_UP_TO = 32
 DIVERGED_ABOVE = 1e6
@@ -100,9 +101,6 @@ def train(model, X, y, *, epochs=100, lr=0.1, optimizer="sgd", optimizer_kwargs=
         raise ValueError(f"X must hold at least one sample, got shape {X.shape}")
     check_positive(epochs, "epochs", integer=True)
     check_positive(lr, "lr")
-    if lr_schedule is not None and not callable(lr_schedule):
-        raise TypeError(f"lr_schedule must be a function epoch -> lr, e.g. make_schedule('cosine', 0.1, T=50); "
-                        f"got {lr_schedule!r}")
     if batch_size is None:
         batch_size = len(X) if len(X) <= FULL_BATCH_UP_TO else FULL_BATCH_UP_TO
     check_positive(batch_size, "batch_size", integer=True)
@@ -110,6 +108,11 @@ def train(model, X, y, *, epochs=100, lr=0.1, optimizer="sgd", optimizer_kwargs=
         raise ValueError(f"on_divergence must be 'raise' or 'stop', got {on_divergence!r}")
     if patience is not None:
         check_positive(patience, "patience", integer=True)
+    for name, callback, example in (("lr_schedule", lr_schedule, "epoch -> lr, e.g. make_schedule('cosine', 0.1, T=50)"),
+                                    ("on_step", on_step, "info -> stop"), ("on_epoch", on_epoch, "(epoch, history) -> stop")):
+        if callback is not None and not callable(callback):
+            raise TypeError(f"{name} must be a function {example}, or None; got {callback!r}")
+    verbose = check_real(verbose, "verbose", 0, integer=True)
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise TypeError(f"validation_data must be a pair (X_val, y_val), got {type(validation_data).__name__}")
@@ -118,8 +121,7 @@ def train(model, X, y, *, epochs=100, lr=0.1, optimizer="sgd", optimizer_kwargs=
             raise ValueError(f"validation_data must hold at least one sample, got X_val of shape {X_val.shape}")
     rule = get_optimizer(optimizer)
     hyper = check_optimizer_kwargs(rule, optimizer_kwargs)
-    if not isinstance(fast, bool):
-        raise TypeError(f"fast must be True or False, got {fast!r}")
+    fast = check_flag(fast, "fast")
     rng = as_rng(seed)
     shuffle = batch_size < len(X)
     steps = (fast and fast_steps(model, rule, hyper, X, y, batch_size, shuffle)) or \
@@ -192,10 +194,11 @@ def train(model, X, y, *, epochs=100, lr=0.1, optimizer="sgd", optimizer_kwargs=
 
 class _Steps:
     """The plain loop: mini-batches from ``iterate_minibatches``, ``model.forward_backward``, and
-    the update rule called once per parameter, as the lessons write it."""
+    the update rule called once per parameter, as the lessons write it (its unchecked body:
+    ``check_optimizer_kwargs`` checked the hyperparameters once)."""
 
     def __init__(self, model, rule, hyper, X, y, batch_size, shuffle):
-        self.model, self.rule, self.hyper = model, rule, hyper
+        self.model, self.rule, self.hyper = model, unchecked(rule), hyper
         self.X, self.y, self.batch_size, self.shuffle = X, y, batch_size, shuffle
         self.classify = None        # known from the width of the first logits
         self.states = {name: None for name in model.params}
@@ -237,7 +240,7 @@ def evaluate(model, X, y):
 def _evaluate(model, X, y):
     record = model.loss_record
     logits = model.forward(X)
-    loss, _ = record.fn(logits, y)
+    loss, _ = record.fn(logits, y, check=False) if record.builtin else record.fn(logits, y)
     if not record.classifies(logits.shape[1]):
         return loss, None
     return loss, float(np.mean(record.predict(logits) == record.labels(y)))
@@ -245,29 +248,15 @@ def _evaluate(model, X, y):
 
 def _scheduled_lr(lr_schedule, epoch, step):
     """The learning rate lr_schedule(epoch), checked: a finite real number >= 0."""
-    value = lr_schedule(epoch)
-    where = f"for epoch {epoch + 1} (before step {step + 1})"
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"lr_schedule returned {value!r} ({type(value).__name__}) {where}; "
-                        f"a learning rate must be a number >= 0")
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"lr_schedule returned {value!r} {where}; a learning rate must be a finite number >= 0")
-    return float(value)
-
-
-# the hyperparameters of the package's update rules: what each must be (as strict as torch.optim)
-_HYPER_RANGES = {
-    "momentum": (lambda v: v >= 0, "a number >= 0"),
-    "dampening": (lambda v: 0 <= v <= 1, "a number in [0, 1]"),
-    "weight_decay": (lambda v: v >= 0, "a number >= 0"),
-    "alpha": (lambda v: 0 <= v < 1, "a number in [0, 1)"),
-    "eps": (lambda v: v > 0, "a number > 0"),
-}
+    return check_real(lr_schedule(epoch), f"the rate lr_schedule returned for epoch {epoch + 1} "
+                      f"(before step {step + 1})", 0)
 
 
 def check_optimizer_kwargs(rule, optimizer_kwargs):
     """Return the hyperparameters as a dict after checking their names against the update
-    rule's signature (the valid names are listed) and, for the package's rules, their values."""
+    rule's signature (the valid names are listed) and, for the package's rules, their values
+    against the rule's own contract (``optim``; ranges as torch.optim's). In training eps must
+    be > 0: the loop calls the rules unchecked, and eps = 0 divides 0 by 0 where a gradient is 0."""
     if optimizer_kwargs is None:
         return {}
     if not isinstance(optimizer_kwargs, dict):
@@ -284,31 +273,19 @@ def check_optimizer_kwargs(rule, optimizer_kwargs):
         if unknown:
             raise ValueError(f"unknown optimizer_kwargs {', '.join(map(repr, unknown))} for {name}; valid names are: "
                              f"{', '.join(valid) if valid else '(none)'}")
-    if rule in OPTIMIZERS.values():
-        for key, value in hyper.items():
-            _check_hyper_value(name, key, value)
-        if hyper.get("nesterov") and (hyper.get("momentum", 0) <= 0 or hyper.get("dampening", 0) != 0):
-            raise ValueError(f"nesterov momentum needs momentum > 0 and dampening 0, got momentum "
-                             f"{hyper.get('momentum', 0)!r} and dampening {hyper.get('dampening', 0)!r}")
+    if getattr(rule, "contract", None) is None:                   # a learner's rule checks its own values
+        return hyper
+    try:
+        check_call(rule, _PROBE, _PROBE, None, 0.0, **hyper)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"optimizer_kwargs of {name}: {exc}") from None
+    if hyper.get("eps", 1) == 0:
+        raise ValueError(f"optimizer_kwargs of {name}: eps must be > 0 in training (where a gradient entry "
+                         f"is 0, eps = 0 divides 0 by 0), got {hyper['eps']!r}")
     return hyper
 
 
-def _check_hyper_value(rule_name, key, value):
-    if key == "nesterov":
-        if not isinstance(value, (bool, np.bool_)):
-            raise TypeError(f"{rule_name}: nesterov must be True or False, got {value!r}")
-        return
-    if key == "betas":
-        if not (isinstance(value, (tuple, list)) and len(value) == 2):
-            raise TypeError(f"{rule_name}: betas must be a pair (beta1, beta2) of numbers in [0, 1), got {value!r}")
-        for i, beta in enumerate(value):
-            _check_hyper_value(rule_name, f"betas[{i}]", beta)
-        return
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{rule_name}: {key} must be a number, got {value!r} ({type(value).__name__})")
-    ok, want = _HYPER_RANGES.get(key, (lambda v: 0 <= v < 1, "a number in [0, 1)"))   # betas[i]
-    if not math.isfinite(value) or not ok(value):
-        raise ValueError(f"{rule_name}: {key} must be {want}, got {value!r}")
+_PROBE = np.ones(1)                  # a parameter and a gradient for checking a rule's keyword arguments
 
 
 def _record_diverged_epoch(history, lr, classify, validation):

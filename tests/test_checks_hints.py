@@ -20,6 +20,7 @@ Every exercise of every lesson module is covered: the hints of its known mistake
 exercises the messages its score function returns on a set of typical wrong answers, and the
 message of an extra condition; so are the shape and value diagnoses every check shares.
 """
+import dataclasses
 import re
 
 import numpy as np
@@ -160,7 +161,7 @@ def test_no_score_message_shows_code(set_name, exercise):
     messages = set()
     for case in exercise.make_cases(np.random.default_rng(0)):
         for value in PROBES[exercise.name](case):
-            fraction, message = exercise.score(case, value)
+            fraction, message, *_ = exercise.score(case, value)
             assert 0.0 <= fraction <= 1.0
             messages.add(message)
     assert len(messages) >= 5          # the probes reach the different diagnoses, not one message
@@ -182,21 +183,32 @@ def test_no_extra_condition_message_shows_code(set_name, exercise):
 # -- the diagnoses every check shares ----------------------------------------------------------
 
 def _shared_diagnoses():
-    """The shape and value diagnoses of ``base`` on answers that trigger each of them."""
-    from mlp_lib.checks import base
-    case = base.Case((), "a case", facts={"N": 4})
+    """The shape, value and term diagnoses of ``diagnose`` on answers that trigger each of them."""
+    from mlp_lib.checks import diagnose
     w = np.arange(1.0, 13.0).reshape(4, 3)
-    shapes = [(np.ones((3, 4)), w), (np.ones((4, 1)), np.ones(4)), (np.ones(4), np.ones((4, 1))),
-              (np.ones((4, 3)), np.ones(4))]
+    shapes = [((3, 4), (4, 3)), ((4, 1), (4,)), ((4,), (4, 1)), ((4, 3), (4,)), ((3,), (4, 3)), ((2, 3, 4), (4, 3, 2))]
     square = np.arange(1.0, 10.0).reshape(3, 3)
+    rows = w.copy()
+    rows[1] *= 2
+    cols = w.copy()
+    cols[:, 2] += 1
     values = [(np.full((4, 3), np.nan), w), (-w, w), (square.T, square), (4 * w, w), (w / 4, w), (3 * w, w),
-              (np.zeros((4, 3)), w), (np.ones(3), np.zeros(3))]
-    messages = [base._shape_hint(g, want, case) for g, want in shapes]
-    messages += [base._generic_hint(g, want, case) for g, want in values]
-    return messages
+              (w + 0.5, w), (np.zeros((4, 3)), w), (np.ones(3), np.zeros(3)), (rows, w), (cols, w)]
+    found = [diagnose.shape_pattern(g, want) for g, want in shapes]
+    found += [diagnose.value_pattern(g, want, 1e-6, 1e-9, N=4) for g, want in values]
+    found += [diagnose.term_patterns(w + c * square[:1].repeat(4, 0), w, {"b": square[:1].repeat(4, 0)}, 1e-6, 1e-9)[0]
+              for c in [*diagnose.TERM_WORDS, 0.3]]
+    base = w - 1.0
+    found += [diagnose.step_pattern(base + k * (w - base) * s, w, base, "the step", 1e-6, 1e-9)
+              for k, s in ((0.0, 1.0), (-1.0, 1.0), (0.5, 1.0))]
+    # the hints for a factor that differs between the cases
+    found += [diagnose.agree([d, dataclasses.replace(d, value=d.value + 1)]) for d in found if d.varying]
+    return found
 
 
 def test_no_shared_diagnosis_shows_code():
-    messages = _shared_diagnoses()
-    assert None not in messages and len(set(messages)) == len(messages)
-    assert {message: code_in(message) for message in messages if code_in(message)} == {}
+    found = _shared_diagnoses()
+    assert None not in found
+    assert len({d.hint for d in found}) == len(found)           # each pattern says something of its own
+    assert all(d.id.startswith("generic/") for d in found)
+    assert {d.hint: code_in(d.hint) for d in found if code_in(d.hint)} == {}

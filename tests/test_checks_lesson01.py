@@ -37,7 +37,8 @@ def _neuron_loop(x, w, b):
 
 
 def _neuron_in_place(x, w, b):
-    x *= w                       # the check passes fresh copies, so changing x is harmless
+    x = x.copy()                 # in place, on a fresh array: the caller's x stays as it was
+    x *= w
     return sigmoid(x.sum() + b)
 
 

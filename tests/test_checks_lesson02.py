@@ -206,7 +206,7 @@ WRONG_COUNT = {
     "product of all sizes": (lambda s: int(np.prod(s)), "neighbouring layers only"),
     "number of neurons": (lambda s: sum(s), "counts the neurons"),
     "first layer only": (lambda s: (s[0] + 1) * s[1], "only the first layer"),
-    "per-layer list": (lambda s: [(m + 1) * n for m, n in zip(s[:-1], s[1:])], "should be a number, got a list"),
+    "per-layer list": (lambda s: [(m + 1) * n for m, n in zip(s[:-1], s[1:])], "is a list of 3 items: it must be a number"),
 }
 
 

@@ -7,10 +7,10 @@ each wrong answer is a plausible learner's version, and the test asserts which h
 import numpy as np
 import pytest
 
-from mlp_lib.checks import get_exercise_set, runner
+from mlp_lib.checks import get_exercise_set, in_kernel, runner, wire
 from mlp_lib.checks.lesson04 import (check_leaky_relu_prime, check_numerical_gradient, check_sigmoid_prime,
                                      check_stable_sigmoid, check_tanh_prime)
-from mlp_lib.checks.runner import ScalarFunction
+from mlp_lib.checks.wire import ScalarFunction
 
 
 def stub(*args, **kwargs):
@@ -394,8 +394,8 @@ def test_a_scalar_function_travels_with_the_array_it_reads(tmp_path):
     x = np.array([[0.3, -1.2], [2.0, 0.5]])
     f = ScalarFunction(x, np.array([1.0, 0.5, 2.0, 1.5]), np.arange(12.0).reshape(3, 4) / 10)
     stem = str(tmp_path / "cases")
-    runner.save(stem, [((f, x), {})])
-    (args, kwargs), = runner.load(stem)
+    wire.save(stem, [((f, x), {})])
+    (args, kwargs), = wire.load(stem)
     g, y = args
     assert isinstance(g, ScalarFunction) and g.x is y
     assert g() == pytest.approx(f())
@@ -422,9 +422,8 @@ def test_the_graders_entry_point_applies_errstate_and_rebuilds_functions(tmp_pat
             ("stable_sigmoid", naive_sigmoid, [((z,), {})], {"over": "raise"}, "error"),
             ("stable_sigmoid", sigmoid_exp_abs, [((z,), {})], {"over": "raise"}, "ok"),
             ("numerical_gradient", gradient_ndindex, [((f, x), {})], None, "ok")]:
-        runner.save(str(tmp_path / "in"), cases)
-        runner.collect_in_kernel({name: fn}, name, str(tmp_path / "in"), str(tmp_path / "out"),
-                                 errstate=errstate)
-        outcome, = runner.load(str(tmp_path / "out"))
+        wire.save(str(tmp_path / "in"), cases)
+        in_kernel.collect({name: fn}, name, str(tmp_path / "in"), str(tmp_path / "out"), errstate=errstate)
+        outcome, = wire.load(str(tmp_path / "out"))
         assert outcome["status"] == want, outcome
     np.testing.assert_allclose(outcome["value"], f.gradient(), rtol=1e-8)

@@ -49,6 +49,7 @@ def test_every_check_has_a_case_where_naive_formulas_break():
 # -- softmax --------------------------------------------------------------------------
 
 def _softmax_in_place(Z):
+    Z = Z.copy()                 # in place on a fresh array: the caller's logits stay as they were
     Z -= Z.max(axis=1, keepdims=True)
     np.exp(Z, out=Z)
     Z /= Z.sum(axis=1, keepdims=True)
@@ -132,6 +133,7 @@ def _ce_onehot(Z, y):
 
 def _ce_in_place(Z, y):
     N = len(Z)
+    Z = Z.copy()
     Z -= Z.max(axis=1, keepdims=True)
     lse = np.log(np.exp(Z).sum(axis=1))
     loss = float(np.mean(lse - Z[np.arange(N), y]))
@@ -228,8 +230,9 @@ def _bce_in_place(z, y):
     loss = float(np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))))
     e = np.exp(-np.abs(z))
     p = np.where(z >= 0, 1 / (1 + e), e / (1 + e))
-    z[...] = (p - y) / N
-    return loss, z
+    dz = np.empty_like(z)
+    dz[...] = (p - y) / N
+    return loss, dz
 
 
 RIGHT_BCE = {"logaddexp": _bce_logaddexp, "np.where on both branches": _bce_where, "in place": _bce_in_place,
@@ -246,8 +249,13 @@ def _naive_sigmoid(z):
     return 1 / (1 + np.exp(-z))
 
 
+def _stable_sigmoid(z):
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
 def _bce_from_probabilities(z, y):
-    p = _naive_sigmoid(z)
+    p = _stable_sigmoid(z)
     return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)), (p - y) / len(z)
 
 
@@ -257,10 +265,11 @@ def _bce_naive_softplus(z, y):
 
 WRONG_BCE = [
     (_bce_from_probabilities, "the loss is computed from sigmoid probabilities"),
-    (_bce_naive_softplus, "log(1 + exp(-z)) overflows"),
+    (_bce_naive_softplus, "exp(-z) overflows"),
+    (lambda z, y: (_bce_logaddexp(z, y)[0], (_naive_sigmoid(z) - y) / len(z)), "exp(-z) overflows"),
     (lambda z, y: (_bce_logaddexp(z, y)[0], _bce_logaddexp(z, y)[1] * len(z)), "the gradient is N times too large"),
     (lambda z, y: (_bce_logaddexp(z, y)[0], -_bce_logaddexp(z, y)[1]), "the gradient has the wrong sign"),
-    (lambda z, y: (_bce_logaddexp(z, y)[0], _bce_logaddexp(z, y)[1] * _naive_sigmoid(z) * (1 - _naive_sigmoid(z))),
+    (lambda z, y: (_bce_logaddexp(z, y)[0], _bce_logaddexp(z, y)[1] * _stable_sigmoid(z) * (1 - _stable_sigmoid(z))),
      "extra factor sigmoid'(z)"),
     (lambda z, y: (-_bce_logaddexp(z, y)[0], _bce_logaddexp(z, y)[1]), "the loss has the wrong sign"),
 ]

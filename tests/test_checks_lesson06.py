@@ -91,6 +91,7 @@ def _momentum_in_place(param, grad, state, lr, momentum=0.9):
         state = {"v": np.zeros_like(param)}
     state["v"] *= momentum
     state["v"] += grad
+    param = param.copy()
     param -= lr * state["v"]
     return param, state
 
@@ -149,6 +150,7 @@ def _rmsprop_in_place(param, grad, state, lr, alpha=0.99, eps=1e-8):
         state = {"s": np.zeros_like(param)}
     state["s"] *= alpha
     state["s"] += (1 - alpha) * np.square(grad)
+    param = param.copy()
     param -= lr * grad / (np.sqrt(state["s"]) + eps)
     return param, state
 
@@ -215,6 +217,7 @@ def _adam_in_place(param, grad, state, lr, betas=(0.9, 0.999), eps=1e-8):
     state["v"] *= b2
     state["v"] += (1 - b2) * grad * grad
     step_size = lr / (1 - b1 ** state["t"])
+    param = param.copy()
     param -= step_size * state["m"] / (np.sqrt(state["v"] / (1 - b2 ** state["t"])) + eps)
     return param, state
 

@@ -1,5 +1,6 @@
 """exercises/ is generated from solutions/ and must never drift from it; the solutions
 declare their exercises and points the way the registry of checks does."""
+import copy
 import importlib.util
 import pathlib
 
@@ -46,7 +47,43 @@ def test_exercise_holds_no_solution_and_no_output(path):
             assert ex.source == sol.source
         if ex.cell_type == "code":
             assert ex.outputs == [] and ex.execution_count is None
-        assert ex.metadata == {k: v for k, v in sol.metadata.items() if k != "execution"}
+        unlocked = {k: v for k, v in ex.metadata.items() if k not in ("editable", "deletable")}
+        assert unlocked == {k: v for k, v in sol.metadata.items() if k != "execution"}
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
+def test_answer_and_check_cells_are_locked_as_nbgrader_locks_them(path):
+    """nbgrader's generate_assignment makes answer cells undeletable and check cells
+    undeletable and read-only; JupyterLab honours both keys. Cells are found here by their
+    solution markers and the course's own metadata, not by the nbgrader flags the tool reads."""
+    solution = nbformat.read(path, as_version=4)
+    exercise = nbformat.read(ROOT / "exercises" / path.name, as_version=4)
+    answers = checks = 0
+    for index, (sol, cell) in enumerate(zip(solution.cells, exercise.cells)):
+        role = cell.metadata.get("mlp_course", {})
+        lock = {k: cell.metadata[k] for k in ("editable", "deletable") if k in cell.metadata}
+        if "### BEGIN SOLUTION" in sol.source:
+            answers += 1
+            assert lock == {"deletable": False}, f"answer cell {index}: {lock}"
+        elif "check" in role:
+            checks += 1
+            assert lock == {"deletable": False, "editable": False}, f"check cell {index} ({role['check']}): {lock}"
+        elif not cell.metadata.get("nbgrader", {}).get("locked"):
+            assert lock == {}, f"cell {index} is neither an answer nor a check but is locked: {lock}"
+    assert answers >= 1 and checks >= 1
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
+def test_lock_agrees_with_nbgraders_own_preprocessor(path):
+    """Where nbgrader is installed (it is not a dependency of the course), its LockCells
+    preprocessor, with generate_assignment's defaults, locks every cell the same way."""
+    LockCells = pytest.importorskip("nbgrader.preprocessors").LockCells
+    solution = nbformat.read(path, as_version=4)
+    theirs, _ = LockCells().preprocess(copy.deepcopy(solution), {})
+    ours = make_exercises.make_exercise(solution)
+    for index, (a, b) in enumerate(zip(theirs.cells, ours.cells)):
+        keys = ("editable", "deletable")
+        assert {k: a.metadata.get(k) for k in keys} == {k: b.metadata.get(k) for k in keys}, f"cell {index}"
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)

@@ -59,7 +59,7 @@ def _context(base):
 
 
 REFERENCE = "course's own solution"
-NO_PACKAGE = "not available while grading"
+NO_PACKAGE = "only NumPy, matplotlib and the course package are available"
 
 
 def attacks(ctx):
@@ -101,6 +101,16 @@ def attacks(ctx):
             "    model = mlp_lib.MLP([2, hidden, 1], activation='sigmoid', loss='binary_cross_entropy', seed=seed)\n"
             "    mlp_lib.train(model, X, y, epochs=epochs, lr=lr)\n    return model.params")},
             expect={"train_xor": ("reference_called", 0, REFERENCE)}),
+        "ref_fast_path": Attack("reference", replace={"two_layer_gradients": (
+            "import mlp_lib\ndef two_layer_gradients(X, y, params):\n"
+            "    from mlp_lib.fastpath import FastSteps\n"
+            "    model = mlp_lib.MLP([X.shape[1], params['W1'].shape[1], 1], activation='sigmoid',\n"
+            "                        loss='binary_cross_entropy')\n"
+            "    model.params.update({k: v.copy() for k, v in params.items()})\n"
+            "    steps = FastSteps(model, None, {}, X, y, len(X), False)\n"
+            "    for _ in steps.batches(None):\n        loss, _, _ = steps.compute()\n"
+            "    return loss, {k: g.copy() for k, g in steps.grads.items()}")},
+            expect={"two_layer_gradients": ("reference_called", 0, REFERENCE)}),
         "ref_hidden_reporting": Attack("reference", extra=(
             "import json, importlib\njson.dump = lambda *a, **k: None\n"
             "importlib.import_module = lambda *a, **k: None",), everything=("error", "could not be read back")),
@@ -329,7 +339,8 @@ def batch(tmp_path_factory):
 
 
 def test_the_batch_is_graded_and_the_grader_exits_cleanly(batch):
-    assert batch["proc"].returncode == 0, batch["proc"].stderr[-3000:]
+    stderr = batch["proc"].stderr
+    assert batch["proc"].returncode == 0, stderr[:4000] + ("\n...\n" + stderr[-2000:] if len(stderr) > 6000 else stderr[4000:])
     assert "WITHOUT the sandbox" not in batch["proc"].stdout
 
 

@@ -157,7 +157,7 @@ def test_the_grader_cases_of_the_capstone_use_the_perturbed_digits():
     np.testing.assert_array_equal(case.private, y_held)
     (again,) = DIGITS_PIPELINE.grading_cases(np.random.default_rng(5))
     np.testing.assert_array_equal(again.args[2], X_test)
-    fraction, message = DIGITS_PIPELINE.score(case, y_held)
+    fraction, message, *_ = DIGITS_PIPELINE.score(case, y_held)
     assert fraction == 1.0 and "359 held-out digits" in message
 
 
@@ -202,8 +202,9 @@ def test_a_teachers_zip_works_and_the_score_names_the_set(tmp_path, drawn):
     y = case.private
     assert len(y) == len(list(drawn.iterdir()))
     wrong = (y + 1) % 10
-    fraction, message = DIGITS_PIPELINE.score(case, wrong)
+    fraction, message, diagnosis = DIGITS_PIPELINE.score(case, wrong)
     assert fraction == 0.0 and "ours.zip" in message and "teacher" in message
+    assert diagnosis.startswith("digits_pipeline/")
     assert "held-out digits:" not in case.label and "ours.zip" in case.label
 
 

@@ -104,7 +104,7 @@ def test_a_blank_image_is_refused():
         digit_features(paper())
 
 
-@pytest.mark.parametrize("bad, error", [("abc", TypeError), (np.zeros((3, 3, 2)), ValueError),
+@pytest.mark.parametrize("bad, error", [("abc", TypeError), (np.zeros((3, 3, 5)), ValueError),
                                         (np.zeros(5), ValueError), (np.zeros((1, 5)), ValueError)])
 def test_bad_images_raise_clear_errors(bad, error):
     with pytest.raises(error, match="image"):

@@ -7,8 +7,7 @@ from matplotlib.collections import PathCollection      # noqa: E402
 
 from mlp_lib.data import make_blobs, make_moons, make_xor      # noqa: E402
 from mlp_lib.model import MLP                                  # noqa: E402
-from mlp_lib.plots import (decision_grid, plot_activations, plot_decision_boundary, plot_history,  # noqa: E402
-                           plot_loss_curves, plot_probability_map, plot_weight_histograms)
+from mlp_lib.plots import decision_grid, plot_activations, plot_decision_boundary, plot_history  # noqa: E402
 from mlp_lib.train import History, train                       # noqa: E402
 
 
@@ -101,36 +100,3 @@ def test_plot_activations_one_panel_per_activation(names):
         assert len(_data_lines(ax)) == 2                                   # f and f'
 
 
-@pytest.mark.parametrize("sizes", [[2, 3, 1], [4, 8, 6, 3]])
-@pytest.mark.parametrize("with_grads", [False, True])
-def test_plot_weight_histograms_one_histogram_per_layer(sizes, with_grads):
-    model = MLP(sizes)
-    grads = None
-    if with_grads:
-        rng = np.random.default_rng(0)
-        _, grads = model.loss(rng.standard_normal((5, sizes[0])), rng.integers(0, sizes[-1], 5)
-                              if sizes[-1] > 1 else rng.integers(0, 1, 5))
-    fig = plot_weight_histograms(model, grads, bins=10)
-    axes = fig.get_axes()
-    layers = len(sizes) - 1
-    assert len(axes) == layers * (2 if with_grads else 1)
-    for ax in axes:
-        assert len(ax.patches) == 10                                       # one bar per bin
-    assert [ax.get_title().split()[0] for ax in axes[:layers]] == [f"W{l}" for l in range(1, layers + 1)]
-
-
-def test_plot_loss_curves_skips_non_finite_values():
-    fig, ax = plt.subplots()
-    assert plot_loss_curves(ax, [1.0, 0.5, np.nan], [1.2, 0.7], diverged_at=2) is fig
-    train_line, test_line, marker = ax.get_lines()[:3]
-    np.testing.assert_allclose(train_line.get_ydata(), [1.0, 0.5])
-    np.testing.assert_allclose(test_line.get_ydata(), [1.2, 0.7])
-    assert len(marker.get_xdata()) == 1
-
-
-def test_plot_probability_map_shows_the_half_contour():
-    X, y = make_xor()
-    fig, ax = plt.subplots()
-    plot_probability_map(lambda P: 1 / (1 + np.exp(-(P[:, 0] - 0.5) * 4)), X, y, ax, resolution=20)
-    assert len(ax.get_images()) == 1
-    assert any(hasattr(c, "levels") and list(c.levels) == [0.5] for c in ax.collections)

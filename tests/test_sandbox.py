@@ -1,8 +1,10 @@
 """The grading kernel's sandbox, probed from inside: one kernel, set up as the grader sets it up
 for an exercise set, runs code that fails (raises) whenever the sandbox lets something through.
 Each probe is one way a hostile learner would try to escape, read or sabotage."""
+import gzip
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 
@@ -90,6 +92,28 @@ else:
 """)
 
 
+def test_the_fused_fast_path_is_gone_so_training_goes_through_the_withheld_functions(kernel):
+    run_ok(kernel, """
+import inspect, numpy as np, mlp_lib, mlp_lib.fastpath as F
+assert F.fast_steps(None, None, {}, None, None, 1, False) is None
+assert 'matmul' not in inspect.getsource(F)
+for name in ('FastSteps', '_sigmoid', '_activate', '_times_derivative'):
+    try:
+        getattr(F, name)
+    except Exception as exc:
+        assert type(exc).__name__ == 'NotAvailableWhileGrading', exc
+    else:
+        raise AssertionError(f'the fast path kept {name}')
+model = mlp_lib.MLP([64, 8, 10], seed=0)
+try:
+    mlp_lib.train(model, np.zeros((4, 64)), np.arange(4), epochs=1)
+except Exception as exc:
+    assert type(exc).__name__ == 'NotAvailableWhileGrading', exc
+else:
+    raise AssertionError('train computed the withheld layers on a path of its own')
+""")
+
+
 def test_the_checks_are_stubs_without_reference_or_inputs(kernel):
     run_ok(kernel, """
 import mlp_lib.checks.lesson08 as checks, inspect
@@ -112,6 +136,35 @@ for name in ('base', 'runner', 'lesson03'):
 import mlp_lib.checks.lesson03 as l3
 assert not hasattr(l3, 'AFFINE_BACKWARD') or callable(l3.AFFINE_BACKWARD)
 """)
+
+
+def test_the_withheld_digits_data_is_nowhere_in_the_kernels_file_system(kernel):
+    """The capstone withholds load_digits: its data file (by name or by content) is gone from
+    the kernel's copy of the package and from everywhere else, while the other data sets stay."""
+    first_row = gzip.decompress((ROOT / "mlp_lib" / "datasets" / "digits.csv.gz").read_bytes()).split(b"\n")[0]
+    run_ok(kernel, f"""
+import gzip, os, mlp_lib
+assert sorted(os.listdir(os.path.join(os.path.dirname(mlp_lib.__file__), 'datasets'))) == \\
+    ['README.md', 'breast_cancer.csv.gz', 'diabetes_data_raw.csv.gz', 'diabetes_target.csv.gz']
+hits = []
+for folder, dirs, files in os.walk('/'):
+    if folder.startswith(('/proc', '/sys', '/dev')):
+        dirs[:] = []
+        continue
+    for name in files:
+        path = os.path.join(folder, name)
+        if name.startswith('digits') and '.csv' in name:
+            hits.append(path)
+        elif name.endswith(('.csv', '.gz', '.txt')) and os.path.isfile(path):
+            try:
+                with (gzip.open if name.endswith('.gz') else open)(path, 'rb') as f:
+                    head = f.read(4096)
+            except (OSError, EOFError):
+                continue
+            if {first_row!r} in head:
+                hits.append(path)
+assert not hits, hits
+""", timeout=300)
 
 
 @pytest.mark.parametrize("module", ["torch", "sklearn", "scipy", "jax", "tensorflow", "pandas", "mlp_lib.grading",
@@ -256,6 +309,24 @@ for pid in children:
     os.kill(pid, 9)
     os.waitpid(pid, 0)
 """, timeout=120)
+
+
+def test_a_python_environment_under_tmp_is_not_hidden_by_the_private_tmp(tmp_path, monkeypatch):
+    """The kernel's own /tmp is mounted first, so an environment that lives under /tmp (a CI's or
+    a throwaway venv's, as tools/check_lower_bounds.py makes) is still bound into the sandbox."""
+    import venv
+    env = pathlib.Path("/tmp") / f"mlp-course-venv-{os.getpid()}"
+    assert not env.exists()
+    try:
+        venv.create(env, symlinks=True)
+        monkeypatch.setattr(sys, "prefix", str(env))
+        home, _, _, uid = SANDBOX.prepare(str(tmp_path))
+        command = SANDBOX.command(str(tmp_path), uid, {"PATH": "/usr/bin:/bin", "HOME": home})
+        done = subprocess.run(command + [str(env / "bin" / "python"), "-c", "import sys; print(sys.prefix)"],
+                              capture_output=True, text=True, timeout=60)
+    finally:
+        shutil.rmtree(env, ignore_errors=True)
+    assert (done.returncode, done.stdout.strip()) == (0, str(env)), done.stderr
 
 
 def test_a_detached_process_dies_with_the_kernel(tmp_path):

@@ -64,7 +64,21 @@ def make_exercise(solution_nb):
             cell.outputs = []
             cell.execution_count = None
             cell.metadata.pop("execution", None)
+        lock(cell)
     return nb
+
+
+def lock(cell):
+    """Lock a cell as nbgrader's ``generate_assignment`` does (its LockCells defaults), so that
+    JupyterLab keeps a learner from deleting an answer cell or editing or deleting a check:
+    answer cells ``deletable: false``; check cells and other read-only cells also
+    ``editable: false``; cells without nbgrader metadata stay free."""
+    meta = cell.metadata.get("nbgrader", {})
+    if meta.get("solution"):
+        cell.metadata["deletable"] = False
+    elif meta.get("grade") or meta.get("locked"):
+        cell.metadata["deletable"] = False
+        cell.metadata["editable"] = False
 
 
 def exercise_path(solution_path):

@@ -6,15 +6,25 @@ the right types and shapes; its values match the reference on seeded inputs (sev
 a batch of one, float32); its gradients match numerical ones where it computes a gradient.
 It prints one line when right, an explanation when wrong (which output, which entries, by
 how much, and the likely mistake), and returns a ``CheckResult`` (``.passed``, ``.status``,
-``.message``, ``.fraction``). Under nbgrader (``NBGRADER_EXECUTION`` set) a failing check
+``.message``, ``.fraction``, ``.diagnosis``: a stable identifier of the cause such as
+``affine_backward/dw-is-transposed`` or ``generic/sign-flipped``, which the gradebook records
+and ``mlp_lib.grading.report`` counts per exercise for the teacher). Under nbgrader (``NBGRADER_EXECUTION`` set) a failing check
 raises ``AssertionError``, so a check cell is also an nbgrader test cell.
 
 Modules
 -------
-- ``base``: ``Case``, ``Mistake``, ``Exercise``, ``CheckResult``, ``make_check`` and
-  ``evaluate``, the comparison and diagnosis shared by the checks and the grader.
-- ``runner``: calls a learner's function (fresh input copies, a time budget, detection of
-  calls to the package's own solution) and turns the result into plain data.
+- ``base``: ``Case``, ``Mistake``, ``Promise``, ``Exercise``, ``CheckResult``, ``make_check``
+  and ``evaluate``, the comparison and diagnosis shared by the checks and the grader.
+- ``diagnose``: the patterns any check recognises without a list of mistakes.
+- ``promises``: docstring promises several exercises share (an int count, a float rate, the
+  use of ``seed``).
+- ``runner``: the harness that calls a learner's function (fresh input copies, a time
+  budget, detection of calls to the package's own solution, the inputs it changed in place);
+- ``wire``: the plain-data format of what a call returns (JSON plus ``.npz``, no pickles);
+- ``status``: ``Status``, every status of a call, an exercise and a gradebook row;
+- ``in_kernel``: the grader's entry point inside a learner's kernel, and the code that takes
+  it (with ``runner``, ``wire`` and ``status``, which import only the standard library and
+  NumPy) there.
 - ``lessonNN``: one module per lesson, e.g. ``lesson03`` for ``03_backpropagation``.
 - ``demo``: ``needs``, which lets an exercise notebook's demo cell run while its exercise is unwritten.
 
@@ -68,8 +78,63 @@ Adding an exercise (in ``mlp_lib/checks/lessonNN.py``)
 3. A check: ``check_affine_backward = make_check(AFFINE_BACKWARD)``.
 4. List it in the module's ``EXERCISES`` (in notebook order), next to
    ``EXERCISE_SET = "03_backpropagation"``. Lesson modules are found automatically.
-5. Tests: ``tests/test_checks_lessonNN.py`` feeds right answers (in-place, float32,
-   another formula) and at least three wrong ones per check, asserting the matching hint.
+5. Tests: ``tests/test_checks_lessonNN.py`` feeds right answers (in place on fresh arrays,
+   float32, loops, another formula) and at least three wrong ones per check, asserting the
+   matching hint; ``python tools/mutation_harness.py --lesson NN`` must then report no
+   accepted variant, and few rejections with a generic message only.
+
+How a wrong answer gets its cause (``evaluate``, in this order)
+-----------------------------------------------------------------
+1. It does not run: not implemented, an error (the error and the learner's line; a known
+   mistake that raises the same error gives its hint), a time-out, a call of the solution.
+2. Wrong types or shapes: None or a wrong container is said in words ("returned None: it must
+   return ..."); a wrong shape is matched against the known mistakes, then against the shape
+   patterns of ``diagnose.shape_pattern`` (transposed, an extra axis, a missing sum...).
+3. Wrong values. The first wrong output, on the first case where it is wrong, is shown
+   beside the expected one. Its cause is, in this order of preference:
+   a. a declared ``Mistake`` whose output equals the learner's there. Declare per exercise
+      the typical mistakes and the *neighbour formulas*, another known formula a learner may
+      write instead (the derivative of another activation, the sample instead of the
+      population variance, the output instead of z...): a neighbour is a ``Mistake`` whose hint
+      names the formula. Its identifier is ``exercise/`` plus ``Mistake.id`` or, by default,
+      the first words of the hint;
+   b. a pattern that every case where the output is wrong shows, with the same factor; a
+      guess about the formula needs at least two such cases (``diagnose.MIN_CASES``), since
+      one number is always some multiple of another. The patterns: ``diagnose.value_pattern``
+      (a flipped sign, a transpose, a factor, N or 1/N, a constant offset, only some rows or
+      columns wrong); ``diagnose.term_patterns`` with ``Exercise.terms``, the reference's own
+      terms of an output (``{"state['m']": {"beta1 · m ...": array, "(1 - beta1) · g": array}}``):
+      the difference is a multiple of one term, so that term is missing, has the wrong sign
+      or the wrong coefficient; ``diagnose.step_pattern`` with ``Exercise.changes``, an output
+      that is an input plus a change (a parameter plus its step) and the change's factors:
+      the change is missing, reversed, scaled, or one factor is missing or inverted. A factor
+      that differs from case to case is named only where the pattern allows it (an array
+      term, a step), and the hint says that it varies;
+   c. the place: when an exercise returns several outputs, the first wrong one while those
+      computed before it are right (``Exercise.intermediates`` come first), or the only wrong
+      one ("the mistake is in the formula of the loss alone"). Identifiers
+      ``exercise/wrong-from-...`` and ``exercise/wrong-only-...``;
+   d. otherwise no guess: the message says which entries differ, by how much, and on how
+      many cases.
+   Order the outputs (``outputs``) so that an intermediate comes before what is computed
+   from it: the first one that differs is the one reported.
+4. Gradients against numerical ones, where the exercise asks for a gradient.
+5. Promises of the docstring, each with its own message and identifier: the inputs stay
+   unchanged unless ``Exercise.may_change`` lists them (the runner records every input a call
+   changed in place, as ``changed_inputs`` paths such as ``args[1]['W1']``); and every
+   ``Promise`` (``promises.returns_int``, ``returns_float``, ``same_for_same_seed``,
+   ``differs_for_other_seed``, or your own ``Promise(id, message, holds)``). Stability for
+   large inputs is a case with large inputs run under ``Exercise.errstate`` (e.g.
+   ``{"over": "raise"}``), so that an overflow is an error with its own hint.
+   A scored exercise's ``score`` may return a third item, the identifier of what it saw
+   (a training exercise reads its cause off the trained parameters or the predictions:
+   identical hidden units, a loss that went up or never moved, predictions collapsed on
+   one class).
+
+Measuring it: ``python tools/mutation_harness.py`` derives wrong variants of every solution
+and reports, per exercise and lesson, how many are rejected and how many of those name a
+cause, locate the mistake, show the learner's own error, or say only what differs
+(``docs/teachers.md`` shows the table and how to read it).
 
 How a solution notebook declares its exercises (``solutions/NN_name.ipynb``)
 -------------------------------------------------------------------------------
@@ -118,11 +183,3 @@ def get_exercise_set(name):
         raise ValueError(f"unknown exercise set {name!r}; known sets are: {', '.join(sorted(sets)) or 'none'}")
     return sets[name]
 
-
-def __getattr__(name):
-    """``from mlp_lib.checks import check_affine_backward`` finds the check in its lesson module."""
-    if name.startswith("check_"):
-        for module in _lesson_modules():
-            if hasattr(module, name):
-                return getattr(module, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -12,10 +12,15 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 from ..gradcheck import rel_error
-from . import runner
+from . import diagnose, runner, wire
+from .status import Status
 
-GRADIENT_TOLERANCE = 1e-7
+GRADIENT_TOLERANCE = 1e-7          # relative error of a float64 gradient against the numerical one
+GRADIENT_TOLERANCE_FLOAT32 = 1e-5  # the same for a gradient returned in float32
+FLOAT64_RTOL, FLOAT64_ATOL = 1e-6, 1e-9   # how close a float64 answer must be to the reference
+FLOAT32_RTOL, FLOAT32_ATOL = 1e-4, 1e-5   # the same for float32 inputs or answers
 SHOWN_ENTRIES = 3
+LOCATED_FROM, LOCATED_ONLY = "wrong-from-", "wrong-only-"   # ids of a mistake located, not named
 
 
 @dataclass
@@ -45,6 +50,31 @@ class Mistake:
     in words and never in code, what probably went wrong."""
     hint: str
     compute: Callable
+    id: str = ""
+
+    def ident(self, exercise):
+        """The stable identifier "exercise/mistake": ``id``, or the hint's first words."""
+        return f"{exercise}/{self.id or slug(self.hint)}"
+
+
+def slug(text, words=8):
+    """"dW is transposed: it must..." -> "dw-is-transposed"."""
+    head = text.split(":")[0].split(";")[0].split(".")[0]
+    tokens = [t for t in "".join(c.lower() if c.isalnum() or c == "/" else " " for c in head).split()]
+    return "-".join(tokens[:words]) or "mistake"
+
+
+@dataclass
+class Promise:
+    """A property the docstring promises, checked on every right answer with its own message.
+
+    id: stable identifier after the exercise's name, e.g. "int-count";
+    holds: (case, value) -> bool, or with ``across=True`` (cases, values) -> bool;
+    message: what is wrong when it does not hold (the cause first)."""
+    id: str
+    message: str
+    holds: Callable
+    across: bool = False
 
 
 @dataclass
@@ -68,7 +98,22 @@ class Exercise:
     result: how messages name a single returned value, e.g. "the new params";
     errstate: optional ``np.errstate`` settings for every call of the learner's function
         (and of the mistakes), e.g. {"over": "raise"}: a function that overflows then fails;
-    extra: optional (case, value) -> message or None, one more condition on a right answer.
+    extra: optional (case, value) -> message or None, one more condition on a right answer;
+    promises: docstring promises (``Promise``) checked after the values;
+    may_change: argument paths the function may change in place, e.g. ("args[0]",); any
+        other input changed in place fails the check;
+    terms: optional (case) -> {output label: {description: array}}, the reference's own
+        intermediate terms, to name an extra or missing term;
+    changes: optional (case) -> {output label: (description, array before[, factors])}: an
+        output that is an input plus a change (a parameter plus its step, a gradient plus its
+        L2 term), so that a wrong change is named ("the step has the wrong sign"); factors,
+        {description: array}, whose product is the change, name a missing or inverted factor;
+    regions: optional (case) -> {description: boolean mask of the inputs' entries}, e.g.
+        {"where z >= 0": z >= 0}: when only the entries of one region are wrong, that
+        branch of the formula is named;
+    intermediates: output labels computed before the others (a state before the parameter
+        it moves): when they are wrong, they are reported first;
+    arg_names: the argument names used in messages (default: the reference's).
     """
     name: str
     points: float
@@ -85,6 +130,13 @@ class Exercise:
     result: str = "the result"
     grading_cases: Optional[Callable] = None
     errstate: Optional[dict] = None
+    promises: Sequence[Promise] = ()
+    may_change: Sequence[str] = ()
+    terms: Optional[Callable] = None
+    changes: Optional[Callable] = None
+    regions: Optional[Callable] = None
+    intermediates: Sequence[str] = ()
+    arg_names: Optional[Sequence[str]] = None
 
     @property
     def kind(self):
@@ -95,10 +147,11 @@ class Exercise:
 class CheckResult:
     """The verdict on one exercise.
 
-    passed: True when fully right; status: "passed", "partial", "failed",
-    "not_implemented", "not_defined", "error", "timeout", "reference_called", "crashed"
-    or "invalid"; message: the explanation shown to the learner (first line: the verdict);
-    fraction: the share of the points earned (1.0, 0.0, or in between for scored kinds).
+    passed: True when fully right; status: a ``status.Status`` of ``status.RESULT`` (it equals its
+    string, "passed", "failed"...); message: the explanation shown to the learner (first line: the verdict);
+    fraction: the share of the points earned (1.0, 0.0, or in between for scored kinds);
+    diagnosis: a stable identifier of the cause, "exercise/mistake" for a known mistake or
+    "generic/..." for a pattern any check recognises ("" when passed).
     """
     exercise: str
     passed: bool
@@ -106,6 +159,7 @@ class CheckResult:
     message: str
     fraction: float = 0.0
     printed: bool = False
+    diagnosis: str = ""
 
     def __bool__(self):
         return self.passed
@@ -141,7 +195,7 @@ def make_check(exercise):
     """Build the learner-facing check ``check_<name>(fn)`` of an exercise."""
     def check(fn):
         if not callable(fn):
-            result = CheckResult(exercise.name, False, "error",
+            result = CheckResult(exercise.name, False, Status.ERROR,
                                  f"✗ pass the function itself, e.g. check_{exercise.name}({exercise.name}), "
                                  f"not the result of calling it (got a {type(fn).__name__})")
         else:
@@ -149,8 +203,14 @@ def make_check(exercise):
             outcomes = runner.call_cases(fn, [(c.args, c.kwargs) for c in cases],
                                          exercise.references, exercise.time_budget, exercise.errstate)
             result = evaluate(exercise, cases, outcomes)
-        if not result.passed and os.environ.get("NBGRADER_EXECUTION"):
-            raise AssertionError(result.message)   # nbgrader scores a check cell by whether it raises
+        if os.environ.get("NBGRADER_EXECUTION"):
+            # nbgrader scores a check cell 0 if it raises, else full marks, unless the cell's
+            # result is a number: then that many points (its partial credit)
+            if exercise.kind == "score" and result.fraction > 0:
+                print(result.message)
+                return round(result.fraction * exercise.points, 6)
+            if not result.passed:
+                raise AssertionError(result.message)
         print(result.message)
         result.printed = True
         return result
@@ -170,7 +230,8 @@ def evaluate(exercise, cases, outcomes):
 
     In order: it runs at all; it returns the right types and shapes; its values match
     the reference (kind "compare") or its score (kind "score"); its gradients match
-    numerical ones. -> CheckResult.
+    numerical ones; it keeps the docstring's promises (types, seeds, inputs left
+    unchanged). -> CheckResult, whose ``diagnosis`` names the cause.
     """
     name = exercise.name
     for case, outcome in zip(cases, outcomes):
@@ -178,29 +239,37 @@ def evaluate(exercise, cases, outcomes):
         if problem is not None:
             return problem
     if exercise.kind == "score":
-        return _score(exercise, cases, outcomes)
+        result = _score(exercise, cases, outcomes)
+        broken = _promise_problem(exercise, cases, outcomes) if result.status == Status.PASSED else None
+        return result if broken is None else broken      # a failed CheckResult is falsy: test for None
     expected = [exercise.reference(*_copy(c.args), **_copy(c.kwargs)) for c in cases]
     for case, outcome, want in zip(cases, outcomes, expected):
         problem = _structure_problem(exercise, case, outcome["value"], want)
         if problem is not None:
-            return CheckResult(name, False, "failed", problem)
-    for case, outcome, want in zip(cases, outcomes, expected):
-        problem = _value_problem(exercise, case, outcome["value"], want)
-        if problem is not None:
-            return CheckResult(name, False, "failed", problem)
+            return _failed(exercise, *problem)
+    problem = _value_problem(exercise, cases, [o["value"] for o in outcomes], expected)
+    if problem is not None:
+        return _failed(exercise, *problem)
     if exercise.extra is not None:
         for case, outcome in zip(cases, outcomes):
             problem = exercise.extra(case, outcome["value"])
             if problem:
-                return CheckResult(name, False, "failed", f"✗ {name}: {problem}")
+                return _failed(exercise, f"✗ {name}: {problem}", f"{name}/extra-condition")
     notes = []
     if exercise.gradient is not None:
         problem = _gradient_problem(exercise, cases, outcomes)
         if problem is not None:
-            return CheckResult(name, False, "failed", problem)
+            return _failed(exercise, problem, "generic/gradient-mismatch")
         notes.append("numerical gradient check passed")
-    return CheckResult(name, True, "passed", f"✓ {name} is right: {_describe_cases(cases)}"
+    problem = _promise_problem(exercise, cases, outcomes)
+    if problem is not None:
+        return problem
+    return CheckResult(name, True, Status.PASSED, f"✓ {name} is right: {_describe_cases(cases)}"
                        + "".join(f", {n}" for n in notes) + ".", fraction=1.0)
+
+
+def _failed(exercise, message, diagnosis):
+    return CheckResult(exercise.name, False, Status.FAILED, message, diagnosis=diagnosis)
 
 
 def _describe_cases(cases):
@@ -213,18 +282,21 @@ def _describe_cases(cases):
     return text + (f" (including {' and '.join(extras)})" if extras else "")
 
 
+# -- step 1: it runs ---------------------------------------------------------------
+
 def _running_problem(exercise, case, outcome):
-    """Step 1: did the call return at all? -> CheckResult or None."""
+    """Did the call return at all? -> CheckResult or None."""
     name = exercise.name
     if outcome.get("reference_called"):
         called = ", ".join(r.replace(":", ".") for r in outcome["reference_called"])
-        return CheckResult(name, False, "reference_called",
+        return CheckResult(name, False, Status.REFERENCE_CALLED,
                            f"✗ {name} calls the course's own solution ({called}) instead of computing "
-                           f"the answer itself; write the computation yourself (this scores no points).")
+                           f"the answer itself; write the computation yourself (this scores no points).",
+                           diagnosis="generic/calls-the-solution")
     status = outcome["status"]
-    if status == "ok":
+    if status == Status.OK:
         return None
-    if status == "not_implemented":
+    if status == Status.NOT_IMPLEMENTED:
         where = outcome.get("where", name)
         if where not in (name, outcome.get("function"), "<module>", "<lambda>", "?"):
             text = (f"✗ {name}: not implemented yet: it calls {where}, which still raises "
@@ -232,27 +304,30 @@ def _running_problem(exercise, case, outcome):
         else:
             text = (f"✗ {name}: not implemented yet. Replace `raise NotImplementedError()` with your "
                     f"code, run that cell, then run this check again.")
-        return CheckResult(name, False, "not_implemented", text)
-    if status == "not_defined":
-        return CheckResult(name, False, "not_defined",
+        return CheckResult(name, False, Status.NOT_IMPLEMENTED, text, diagnosis="generic/not-implemented")
+    if status == Status.NOT_DEFINED:
+        return CheckResult(name, False, Status.NOT_DEFINED,
                            f"✗ {name} is not defined in the notebook (found: {outcome.get('found', 'missing')}): "
-                           f"keep the function's name, and make sure its cell runs without an error.")
-    if status == "timeout":
-        return CheckResult(name, False, "timeout",
+                           f"keep the function's name, and make sure its cell runs without an error.",
+                           diagnosis="generic/not-defined")
+    if status == Status.TIMEOUT:
+        return CheckResult(name, False, Status.TIMEOUT,
                            f"✗ {name} did not finish within its time budget of {outcome.get('budget', 0):.0f} s: "
-                           f"look for a loop that never ends, or far too many iterations.")
-    if status == "error":
+                           f"look for a loop that never ends, or far too many iterations.",
+                           diagnosis="generic/timeout")
+    if status == Status.ERROR:
         error = str(outcome.get("error", "an error"))
-        hint = _match_error(exercise, case, error)
+        hint, diagnosis = _match_error(exercise, case, error)
         line = f"\n  at the line: {outcome['line']}" if outcome.get("line") else ""
-        return CheckResult(name, False, "error",
+        return CheckResult(name, False, Status.ERROR,
                            f"✗ {name} raised {error} on the case {case.label}.{line}"
-                           + (f"\n  Likely cause: {hint}" if hint else ""))
-    return CheckResult(name, False, status, f"✗ {name}: {outcome.get('message', status)}")
+                           + (f"\n  Likely cause: {hint}" if hint else ""), diagnosis=diagnosis)
+    return CheckResult(name, False, status, f"✗ {name}: {outcome.get('message', status)}",
+                       diagnosis=f"generic/{status}")
 
 
 def _match_error(exercise, case, error):
-    """The hint of a known mistake that raises the very same error, if any."""
+    """(hint, diagnosis) of a known mistake that raises the very same error, or a generic one."""
     for mistake in exercise.mistakes:
         try:
             with np.errstate(**(exercise.errstate or {})):
@@ -260,25 +335,38 @@ def _match_error(exercise, case, error):
         except Exception as exc:
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             if f"{type(exc).__name__}: {message}".rstrip(": ") == error:
-                return mistake.hint
+                return mistake.hint, mistake.ident(exercise.name)
     if "matmul" in error or "could not be broadcast" in error or "shapes" in error and "aligned" in error:
         return ("two arrays' shapes do not fit together: write the shape of every factor next to "
-                "your formula and check which sizes must agree (and which array needs a transpose).")
-    return None
+                "your formula and check which sizes must agree (and which array needs a transpose)."), \
+            "generic/shapes-do-not-fit"
+    if error.startswith("FloatingPointError") and "overflow" in error:
+        return ("an exponential or a power overflowed for large inputs; this exercise asks for a form "
+                "that stays finite for inputs as large as 1e4."), "generic/overflow"
+    if error.startswith("FloatingPointError") and ("divide" in error or "invalid" in error):
+        return "a division by zero (or zero divided by zero) happened.", "generic/division-by-zero"
+    kind = error.split(":")[0].strip() or "error"
+    return None, f"generic/raised-{kind}"
 
 
 def _score(exercise, cases, outcomes):
-    """Kind "score": the mean of the per-case fractions, with each case's message."""
-    fractions, messages = [], []
+    """Kind "score": the mean of the per-case fractions, with each case's message.
+
+    A score function returns (fraction, message) or (fraction, message, diagnosis id)."""
+    fractions, messages, diagnoses = [], [], []
     for case, outcome in zip(cases, outcomes):
-        fraction, message = exercise.score(case, outcome["value"])
+        fraction, message, *diagnosis = exercise.score(case, outcome["value"])
         fractions.append(float(np.clip(fraction, 0.0, 1.0)))
-        messages.append(message)
+        if message not in messages:
+            messages.append(message)
+        if fraction < 1.0:
+            diagnoses.append(diagnosis[0] if diagnosis else f"{exercise.name}/below-full-score")
     fraction = float(np.mean(fractions))
-    status = "passed" if fraction >= 1.0 else "partial" if fraction > 0 else "failed"
-    mark = "✓" if status == "passed" else "✗"
-    return CheckResult(exercise.name, status == "passed", status,
-                       f"{mark} {exercise.name}: " + "; ".join(messages), fraction=fraction)
+    status = Status.PASSED if fraction >= 1.0 else Status.PARTIAL if fraction > 0 else Status.FAILED
+    mark = "✓" if status == Status.PASSED else "✗"
+    return CheckResult(exercise.name, status == Status.PASSED, status,
+                       f"{mark} {exercise.name}: " + "; ".join(messages), fraction=fraction,
+                       diagnosis=diagnoses[0] if diagnoses else "")
 
 
 # -- outputs as named leaves -------------------------------------------------------
@@ -300,46 +388,99 @@ def leaves(value, name):
     return out
 
 
+# -- step 2: types and shapes ---------------------------------------------------------
+
 def _structure_problem(exercise, case, got, want):
-    """Step 2: types and shapes. -> message or None."""
+    """Types and shapes. -> (message, diagnosis) or None."""
     name = exercise.name
     if exercise.outputs is not None:
         n = len(exercise.outputs)
         if got is None:
-            return f"✗ {name} returned None; it should return {n} values ({', '.join(exercise.outputs)}). Is a `return` missing?"
+            return (f"✗ {name} returned None: it must return {n} values ({', '.join(exercise.outputs)}). "
+                    f"Is the return line missing?", "generic/returned-none")
         if not isinstance(got, (tuple, list)) or len(got) != n:
             what = (f"{len(got)} values" if isinstance(got, (tuple, list))
                     else f"a single {_type_name(got)}")
-            return f"✗ {name} should return {n} values ({', '.join(exercise.outputs)}); it returned {what}."
+            return (f"✗ {name} returned {what}: it must return {n} values ({', '.join(exercise.outputs)}).",
+                    "generic/wrong-number-of-outputs")
+    problem = _container_problem(exercise, _as_named(exercise, got), _as_named(exercise, want), "")
+    if problem is not None:
+        return problem
     got_leaves = leaves(_as_named(exercise, got), "")
     want_leaves = leaves(_as_named(exercise, want), "")
     for path, w in want_leaves.items():
         label = _label(path, exercise.result)
-        if path not in got_leaves:
-            return _missing_problem(exercise, got, want, path, label)
         g = got_leaves[path]
-        if isinstance(g, (runner.Opaque, str)) or g is None:
-            return (f"✗ {name}: {label} should be {_kind(w)}, got {'None' if g is None else _type_name(g)}"
-                    + (". Is a `return` missing?" if g is None else "."))
+        if isinstance(g, (wire.Opaque, str)) or g is None:
+            return (f"✗ {name}: {label} must be {_kind(w)}; it is {_plain_type(g)}.", "generic/wrong-type")
         if np.shape(w) != np.shape(g) and not (np.ndim(w) == 0 and np.size(g) == 1):
-            hint = _diagnose(exercise, case, path, g, w) or _shape_hint(g, w, case)
+            found = _diagnose(exercise, case, path, g, w)
+            if found is None:
+                pattern = diagnose.shape_pattern(np.shape(g), np.shape(w))
+                found = (pattern.hint, pattern.id) if pattern else (None, "generic/wrong-shape")
+            hint, diagnosis = found
             return (f"✗ {name}: {label} has shape {np.shape(g)}, expected {np.shape(w)}, on the case {case.label}."
-                    + (f"\n  Likely cause: {hint}" if hint else ""))
-    extra = [p for p in got_leaves if p not in want_leaves]
-    if extra:
-        return f"✗ {name}: {_label(extra[0], exercise.result)} is not expected in the result; it should hold {_structure_text(want_leaves, exercise.result)}."
+                    + (f"\n  Likely cause: {hint}" if hint else ""), diagnosis)
     return None
 
 
-def _missing_problem(exercise, got, want, path, label):
-    if exercise.outputs is None and path == "['__result__']":   # one value expected, a container returned
-        size = f" of length {len(got)}" if isinstance(got, (tuple, list)) else ""
-        return f"✗ {exercise.name}: {label} should be {_kind(want)}, got a {type(got).__name__}{size}."
-    return f"✗ {exercise.name}: the result has no {label}; it should hold {_structure_text(leaves(_as_named(exercise, want), ''), exercise.result)}."
+def _container_problem(exercise, got, want, path):
+    """The first place where the returned containers differ from the expected ones."""
+    name, label = exercise.name, _label(path, exercise.result) if path else "the result"
+    where = f"{label} returned by {name}" if path else f"what {name} returned"
+    if isinstance(want, dict):
+        if not isinstance(got, dict):
+            return (f"✗ {name}: {label} is {_plain_type(got)}: it must be {_describe(want)}.",
+                    "generic/returned-none" if got is None else "generic/wrong-container")
+        missing = [k for k in want if k not in got]
+        extra = [k for k in got if k not in want]
+        if missing or extra:
+            parts = ([f"lacks the key{'s' if len(missing) > 1 else ''} {', '.join(map(str, missing))}"] if missing
+                     else []) + ([f"has the unexpected key{'s' if len(extra) > 1 else ''} "
+                                  f"{', '.join(map(str, extra))}"] if extra else [])
+            return (f"✗ {name}: {where} {' and '.join(parts)}; it must be {_describe(want)}.",
+                    "generic/wrong-keys")
+        for k in want:
+            problem = _container_problem(exercise, got[k], want[k], f"{path}[{k!r}]")
+            if problem is not None:
+                return problem
+        return None
+    if isinstance(want, (tuple, list)):
+        if not isinstance(got, (tuple, list)) or len(got) != len(want):
+            return (f"✗ {name}: {label} is {_plain_type(got)}: it must be {_describe(want)}.",
+                    "generic/returned-none" if got is None else "generic/wrong-container")
+        for i, (g, w) in enumerate(zip(got, want)):
+            problem = _container_problem(exercise, g, w, f"{path}[{i}]")
+            if problem is not None:
+                return problem
+        return None
+    if got is None:
+        return (f"✗ {name} returned None{' for ' + label if path and label != 'the result' else ''}: it must "
+                f"return {_kind(want)}. Is the return line missing?", "generic/returned-none")
+    if isinstance(got, (dict, tuple, list)):
+        return (f"✗ {name}: {label} is {_plain_type(got)}: it must be {_kind(want)}.", "generic/wrong-container")
+    return None
 
 
-def _structure_text(want_leaves, result="the result"):
-    return ", ".join(_label(p, result) for p in want_leaves)
+def _plain_type(x):
+    """A value's type in words: "None", "a list of 3 items", "a dict with the keys a, b", "a str"."""
+    if x is None:
+        return "None"
+    if isinstance(x, dict):
+        return f"a dict with the keys {', '.join(map(str, x))}" if x else "an empty dict"
+    if isinstance(x, (tuple, list)):
+        return f"a {type(x).__name__} of {len(x)} item{'s' if len(x) != 1 else ''}"
+    if isinstance(x, np.ndarray):
+        return f"an array of shape {x.shape}"
+    return f"a {_type_name(x)}"
+
+
+def _describe(want):
+    if isinstance(want, dict):
+        return f"a dict with the keys {', '.join(map(str, want))}"
+    if isinstance(want, (tuple, list)):
+        return f"a {type(want).__name__} of {len(want)} values"
+    return _kind(want)
 
 
 def _as_named(exercise, value):
@@ -356,34 +497,108 @@ def _label(path, result="the result"):
     return path[2:end] + path[end + 2:] if path.startswith("['") and end > 0 else path
 
 
-def _value_problem(exercise, case, got, want):
-    """Step 3: values against the reference. -> message or None."""
-    got_leaves = leaves(_as_named(exercise, got), "")
-    want_leaves = leaves(_as_named(exercise, want), "")
-    for path, w in want_leaves.items():
-        g = got_leaves[path]
-        if _close(g, w, case):
+# -- step 3: values ------------------------------------------------------------------
+
+def _value_problem(exercise, cases, gots, wants):
+    """Values against the reference, on every case. -> (message, diagnosis) or None.
+
+    The message names the first wrong output on the first case where it is wrong. Its cause
+    is, in this order: a known mistake; a pattern that every case where the output is wrong
+    shows (a flipped sign, a factor, a term of the reference...); otherwise none, and the
+    message says how many cases differ."""
+    got_named = [leaves(_as_named(exercise, g), "") for g in gots]
+    want_named = [leaves(_as_named(exercise, w), "") for w in wants]
+    paths = list(dict.fromkeys(p for named in want_named for p in named))
+    first = [p for p in paths if any(_label(p, exercise.result).startswith(i) for i in exercise.intermediates)]
+    paths = first + [p for p in paths if p not in first]
+    for path in paths:
+        wrong = [i for i, case in enumerate(cases) if path in want_named[i]
+                 and not _close(got_named[i][path], want_named[i][path], case)]
+        if not wrong:
             continue
+        i = wrong[0]
+        case, g, w = cases[i], got_named[i][path], want_named[i][path]
         label = _label(path, exercise.result)
-        g_arr, w_arr = np.asarray(g, dtype=np.float64), np.asarray(w, dtype=np.float64)
-        if g_arr.shape != w_arr.shape:
-            g_arr = g_arr.reshape(w_arr.shape)
-        if getattr(g, "dtype", None) == np.float32:
-            g_arr = g_arr.astype(np.float32)   # keeps float32's tolerance in the summary
+        g_arr, w_arr = _as_arrays(g, w)
+        others = len(wrong) - 1
         lines = [f"✗ {exercise.name}: {label} is wrong on the case {case.label}"
                  + _difference_summary(g_arr, w_arr, case) + "."]
         lines += _shown_entries(g_arr, w_arr, case)
-        hint = _diagnose(exercise, case, path, g, w) or _generic_hint(g_arr, w_arr, case)
-        if hint:
-            lines.append(f"  Likely cause: {hint}")
-        return "\n".join(lines)
+        found = _diagnose(exercise, case, path, g, w)
+        if found is None:
+            pattern = _case_agreement(exercise, cases, got_named, want_named, path, wrong)
+            found = (pattern.hint, pattern.id) if pattern else None
+        if found is None:
+            found = _first_wrong_step(exercise, cases, got_named, want_named, paths, path)
+        if found is not None:
+            lines.append(f"  Likely cause: {found[0]}")
+            return "\n".join(lines), found[1]
+        having = sum(path in named for named in want_named)
+        lines.append(f"  It is wrong on {len(wrong)} of the {having} cases." if others else
+                     f"  It is right on the other {having - 1} cases." if having > 1 else "")
+        return "\n".join(line for line in lines if line), "generic/values-differ"
     return None
+
+
+def _first_wrong_step(exercise, cases, got_named, want_named, paths, path):
+    """Where the mistake lies when an exercise returns several outputs and only some are wrong:
+    the outputs before ``path`` (in the order they are computed, ``intermediates`` first) are
+    right on every case, so the step that computes ``path`` is the first one wrong; or every
+    other output is right, so the mistake is in ``path``'s own formula. -> (hint, id) or None."""
+    right = [p for p in paths if p != path and all(
+        p not in want_named[i] or (p in got_named[i] and _close(got_named[i][p], want_named[i][p], case))
+        for i, case in enumerate(cases))]
+    if not right:
+        return None
+    label = _label(path, exercise.result)
+    names = [_label(p, exercise.result) for p in right]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    verb = "is" if len(names) == 1 else "are"
+    before = paths[:paths.index(path)]
+    if before and all(p in right for p in before) and len(right) < len(paths) - 1:
+        return (f"{label} is the first output that goes wrong: {listed} {verb} right, so the mistake is in the "
+                f"step that computes {label}.", f"{exercise.name}/{LOCATED_FROM}{slug(label)}")
+    return (f"only {label} is wrong: {listed} {verb} right, so the mistake is in the formula of {label} alone, "
+            f"not in what it shares with the others.", f"{exercise.name}/{LOCATED_ONLY}{slug(label)}")
+
+
+def _as_arrays(g, w):
+    g_arr, w_arr = np.asarray(g, dtype=np.float64), np.asarray(w, dtype=np.float64)
+    if g_arr.shape != w_arr.shape:
+        g_arr = g_arr.reshape(w_arr.shape)
+    if getattr(g, "dtype", None) == np.float32:
+        g_arr = g_arr.astype(np.float32)   # keeps float32's tolerance in the summary
+    return g_arr, w_arr
+
+
+def _case_agreement(exercise, cases, got_named, want_named, path, wrong):
+    """The generic pattern that every wrong case of the output at ``path`` shows, or None."""
+    found = []
+    for i in wrong:
+        g, w = _as_arrays(got_named[i][path], want_named[i][path])
+        g = g.astype(np.float64)
+        rtol, atol = _tolerances(cases[i], got_named[i][path])
+        label = _label(path, exercise.result)
+        candidates = []
+        if np.all(np.isfinite(g)):
+            if exercise.terms is not None:
+                candidates += diagnose.term_patterns(g, w, exercise.terms(cases[i]).get(label, {}), rtol, atol)
+            change = exercise.changes(cases[i]).get(label) if exercise.changes is not None else None
+            if change is not None:
+                what, before, factors = (*change, None) if len(change) == 2 else change
+                candidates.append(diagnose.step_pattern(g, w, np.asarray(before, dtype=np.float64), what, rtol, atol,
+                                                        factors))
+        if exercise.regions is not None:
+            candidates.append(diagnose.region_pattern(g, w, exercise.regions(cases[i]), rtol, atol))
+        candidates.append(diagnose.value_pattern(g, w, rtol, atol, cases[i].facts.get("N")))
+        found.append([d for d in candidates if d is not None])
+    return diagnose.agree(found)
 
 
 def _tolerances(case, got=None):
     """(rtol, atol): float32 inputs, or an answer computed in float32, get float32's precision."""
     single = case.float32 or getattr(got, "dtype", None) == np.float32
-    return (1e-4, 1e-5) if single else (1e-6, 1e-9)
+    return (FLOAT32_RTOL, FLOAT32_ATOL) if single else (FLOAT64_RTOL, FLOAT64_ATOL)
 
 
 def _close(g, w, case):
@@ -431,10 +646,10 @@ def _num(x):
     return f"{x:.4f}" if x == 0 or 1e-3 <= abs(x) < 1e4 else f"{x:.3e}"
 
 
-# -- diagnosis ------------------------------------------------------------------
+# -- known mistakes ------------------------------------------------------------------
 
 def _diagnose(exercise, case, path, got, want):
-    """The hint of the first known mistake whose output at ``path`` equals the learner's."""
+    """(hint, id) of the first known mistake whose output at ``path`` equals the learner's."""
     for mistake in exercise.mistakes:
         try:
             with np.errstate(**(exercise.errstate or {})):
@@ -447,53 +662,27 @@ def _diagnose(exercise, case, path, got, want):
         wrong_leaves = leaves(_as_named(exercise, wrong), "")
         if path in wrong_leaves and _close(got, wrong_leaves[path], case) \
                 and not _close(wrong_leaves[path], want, case):
-            return mistake.hint
+            return mistake.hint, mistake.ident(exercise.name)
     return None
 
 
 def _shape_hint(g, w, case):
-    gs, ws = np.shape(g), np.shape(w)
-    if len(gs) == 2 and gs == ws[::-1]:
-        return "the result is transposed: the rows and the columns are swapped."
-    if len(gs) == len(ws) + 1 and 1 in gs and tuple(s for s in gs if s != 1) == tuple(s for s in ws if s != 1):
-        return ("there is an extra axis of length 1 (a sum that keeps the summed axis, or a column vector "
-                "instead of a flat one).")
-    if len(gs) + 1 == len(ws) and 1 in ws:
-        return "an axis of length 1 is missing."
-    if len(gs) == 2 and len(ws) == 1:
-        return "a sum or a mean over one axis is missing (or went over the wrong axis)."
-    return None
+    """The hint of a wrong shape (see ``diagnose.shape_pattern``), or None."""
+    pattern = diagnose.shape_pattern(np.shape(g), np.shape(w))
+    return pattern.hint if pattern else None
 
 
 def _generic_hint(g, w, case):
-    """Patterns that need no list of mistakes: transposed, sign, a constant factor, NaN."""
-    if not np.all(np.isfinite(g)):
-        return "your result contains NaN or infinite values: something overflowed or divided by zero."
+    """The hint one case shows (see ``diagnose.value_pattern``), or None."""
     rtol, atol = _tolerances(case)
-    if np.allclose(g, -w, rtol=rtol, atol=atol):
-        return "every value has the wrong sign."
-    if g.ndim == 2 and g.shape == w.shape[::-1] and np.allclose(g.T, w, rtol=rtol, atol=atol):
-        return "the result is transposed."
-    if np.any(g != 0) and not np.any(w != 0):
-        return "every expected value is zero here."
-    if not np.any(g != 0):
-        return "your values are all zero."
-    nonzero = np.abs(w) > 1e-8
-    if nonzero.any():
-        ratios = g[nonzero] / w[nonzero]
-        k = float(np.median(ratios))
-        if np.allclose(g, k * w, rtol=10 * rtol, atol=atol) and abs(k - 1) > 1e-3:
-            N = case.facts.get("N")
-            if N and N > 1 and np.isclose(k, N):
-                return f"your values are N = {N} times too large: the 1/N of the batch mean is missing."
-            if N and N > 1 and np.isclose(k, 1 / N):
-                return f"your values are N = {N} times too small: an extra 1/N (the mean is already taken elsewhere)."
-            return f"your values are the expected ones times {k:.4g}: a constant factor is wrong or missing."
-    return None
+    pattern = diagnose.value_pattern(np.asarray(g, float), np.asarray(w, float), rtol, atol, case.facts.get("N"))
+    return pattern.hint if pattern else None
 
+
+# -- step 4: gradients ------------------------------------------------------------------
 
 def _gradient_problem(exercise, cases, outcomes):
-    """Step 4: compare the returned gradients with numerical ones (float64 cases)."""
+    """Compare the returned gradients with numerical ones (float64 cases)."""
     for case, outcome in zip(cases, outcomes):
         if case.float32:
             continue
@@ -504,11 +693,59 @@ def _gradient_problem(exercise, cases, outcomes):
         for out_name, value in numeric.items():
             for path, num in leaves({out_name: value}, "").items():
                 err = rel_error(got[path], num)
-                tolerance = GRADIENT_TOLERANCE if getattr(got[path], "dtype", None) != np.float32 else 1e-5
+                tolerance = (GRADIENT_TOLERANCE if getattr(got[path], "dtype", None) != np.float32
+                             else GRADIENT_TOLERANCE_FLOAT32)
                 if not err < tolerance:
-                    return (f"✗ {exercise.name}: {_label(path, exercise.result)} disagrees with the numerical gradient on the case "
-                            f"{case.label} (relative error {err:.1e}, should be below {tolerance:.0e}).")
+                    return (f"✗ {exercise.name}: {_label(path, exercise.result)} disagrees with the numerical "
+                            f"gradient on the case {case.label} (relative error {err:.1e}, should be below "
+                            f"{tolerance:.0e}).")
     return None
+
+
+# -- step 5: the docstring's promises -------------------------------------------------------
+
+def _promise_problem(exercise, cases, outcomes):
+    """Inputs left unchanged (except ``may_change``), then every declared ``Promise``."""
+    name = exercise.name
+    for case, outcome in zip(cases, outcomes):
+        changed = [p for p in outcome.get("changed_inputs", ())
+                   if not any(p == a or p.startswith(a + "[") for a in exercise.may_change)]
+        if changed:
+            what = ", ".join(_argument_label(exercise, p) for p in changed)
+            return CheckResult(name, False, Status.FAILED,
+                               f"✗ {name} changes its input {what} in place: the caller still needs it after "
+                               f"the call, so compute the result in a new array and leave the inputs as they "
+                               f"were (seen on the case {case.label}).", diagnosis="generic/changes-its-input")
+    values = [o["value"] for o in outcomes]
+    for promise in exercise.promises:
+        if promise.across:
+            holds = promise.holds(cases, values)
+        else:
+            holds = all(promise.holds(c, v) for c, v in zip(cases, values))
+        if not holds:
+            return CheckResult(name, False, Status.FAILED, f"✗ {name}: {promise.message}",
+                               diagnosis=f"{name}/{promise.id}")
+    return None
+
+
+def _argument_label(exercise, path):
+    """"args[0]" -> "Z"; "args[1]['W1']" -> "grads['W1']"; "kwargs['u']" -> "u"."""
+    import inspect
+    names = exercise.arg_names
+    if names is None and exercise.reference is not None:
+        try:
+            names = [p for p in inspect.signature(exercise.reference).parameters]
+        except (TypeError, ValueError):
+            names = None
+    if path.startswith("args["):
+        index = int(path[5:path.index("]")])
+        rest = path[path.index("]") + 1:]
+        head = names[index] if names and index < len(names) else f"number {index + 1}"
+        return head + rest
+    if path.startswith("kwargs['"):
+        end = path.index("']")
+        return path[8:end] + path[end + 2:]
+    return path
 
 
 # -- small helpers ----------------------------------------------------------------
@@ -523,7 +760,7 @@ def _leaf_arrays(x):
 
 
 def _type_name(x):
-    return x.type_name if isinstance(x, runner.Opaque) else type(x).__name__
+    return x.type_name if isinstance(x, wire.Opaque) else type(x).__name__
 
 
 def _kind(w):

@@ -128,34 +128,36 @@ def _gates_score(case, value):
     if not isinstance(value, dict):
         got = "None (is the return statement missing?)" if value is None else f"a {type(value).__name__}"
         return 0.0, f"should return a dict with the keys 'AND', 'OR' and 'NAND', each a pair (w, b); got {got}"
-    verdicts = [_gate_verdict(gate, value.get(gate)) for gate in GATES]
-    right = [gate for gate, problem in zip(GATES, verdicts) if problem is None]
-    problems = [problem for problem in verdicts if problem is not None]
+    verdicts = {gate: _gate_verdict(gate, value.get(gate)) for gate in GATES}
+    right = [gate for gate, problem in verdicts.items() if problem is None]
+    problems = [(gate, *problem) for gate, problem in verdicts.items() if problem is not None]
     if not problems:
         return 1.0, "AND, OR and NAND are each computed correctly and confidently on all four inputs"
     summary = f"{len(right)} of 3 gates right" + (f" ({', '.join(right)})" if right else "")
-    return len(right) / len(GATES), summary + ".\n  " + "\n  ".join(problems)
+    gate, _, kind = problems[0]
+    return (len(right) / len(GATES), summary + ".\n  " + "\n  ".join(text for _, text, _ in problems),
+            f"logic_gates/{gate.lower()}-{kind}")
 
 
 def _gate_verdict(gate, pair):
-    """None when (w, b) computes ``gate`` with confident outputs, else what is wrong."""
+    """None when (w, b) computes ``gate`` with confident outputs, else (what is wrong, an id)."""
     if pair is None:
-        return f"{gate}: the dict has no entry '{gate}'."
+        return f"{gate}: the dict has no entry '{gate}'.", "missing"
     if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-        return f"{gate}: the entry should be a pair (w, b), got {_describe(pair)}."
+        return f"{gate}: the entry should be a pair (w, b), got {_describe(pair)}.", "not-a-pair"
     w, b = pair
     try:
         w = np.asarray(w, dtype=float)
         b = np.asarray(b, dtype=float)
     except (TypeError, ValueError):
-        return f"{gate}: w and b must be numbers, got {_describe(pair[0])} and {_describe(pair[1])}."
+        return f"{gate}: w and b must be numbers, got {_describe(pair[0])} and {_describe(pair[1])}.", "not-numbers"
     if w.shape != (2,):
-        return f"{gate}: w must hold one weight per input, shape (2,), got shape {w.shape}."
+        return f"{gate}: w must hold one weight per input, shape (2,), got shape {w.shape}.", "w-shape"
     if b.size != 1:
-        return f"{gate}: b must be a single number, got shape {b.shape}."
+        return f"{gate}: b must be a single number, got shape {b.shape}.", "b-not-one-number"
     b = float(b.reshape(()))
     if not (np.all(np.isfinite(w)) and np.isfinite(b)):
-        return f"{gate}: w and b must be finite numbers."
+        return f"{gate}: w and b must be finite numbers.", "not-finite"
     z = CORNERS @ w + b
     a = sigmoid(z)
     target = TRUTH_TABLES[gate]
@@ -164,35 +166,39 @@ def _gate_verdict(gate, pair):
     if undecided.any():
         corner = _corner(np.flatnonzero(undecided)[0])
         return (f"{gate}: at the input {corner} the pre-activation z is exactly 0 (output 0.5), so the "
-                f"decision line passes through that corner. Move the line with b.")
+                f"decision line passes through that corner. Move the line with b."), "line-through-a-corner"
     if wrong.any():
         shown = ", ".join(f"output {a[i]:.2f} at {_corner(i)} where {gate} is {target[i]}"
                           for i in np.flatnonzero(wrong))
-        return f"{gate} is wrong: {shown}. Likely cause: {_gate_hint(gate, z > 0)}"
+        hint, kind = _gate_hint(gate, z > 0)
+        return f"{gate} is wrong: {shown}. Likely cause: {hint}", kind
     weak = np.abs(a - target) > CONFIDENT
     if weak.any():
         i = int(np.flatnonzero(weak)[0])
         return (f"{gate} puts every input on the right side of its line, but not confidently: output "
                 f"{a[i]:.2f} at {_corner(i)}, where it should be {'above 0.9' if target[i] else 'below 0.1'}. "
                 f"Multiply w and b by the same large factor (say 10 or 20): the line stays where it is and "
-                f"the sigmoid becomes steeper.")
+                f"the sigmoid becomes steeper."), "not-confident"
     return None
 
 
 def _gate_hint(gate, fires):
+    """(why the neuron fires on the wrong inputs, an id)."""
     computed = [name for name, table in TRUTH_TABLES.items() if np.array_equal(fires, table)]
     if computed:
         name = computed[0]
         opposite = {"AND": "NAND", "NAND": "AND", "OR": "NOR", "NOR": "OR"}
         if opposite.get(gate) == name:
             return (f"these weights compute {name}, the opposite of {gate}: flip the signs of w and b "
-                    f"(the line stays, the sides swap).")
-        return f"these weights compute {name}, not {gate}: {_THRESHOLD_HINT.format(gate=gate)}"
+                    f"(the line stays, the sides swap)."), "computes-the-opposite"
+        return (f"these weights compute {name}, not {gate}: {_THRESHOLD_HINT.format(gate=gate)}",
+                f"computes-{name.lower()}")
     if not fires.any():
-        return "the neuron never fires: b is too negative (or the weights too small) for any input to reach z > 0."
+        return ("the neuron never fires: b is too negative (or the weights too small) for any input to reach "
+                "z > 0."), "never-fires"
     if fires.all():
-        return "the neuron always fires: b is too large for the inputs that should give 0."
-    return _THRESHOLD_HINT.format(gate=gate)
+        return "the neuron always fires: b is too large for the inputs that should give 0.", "always-fires"
+    return _THRESHOLD_HINT.format(gate=gate), "wrong-threshold"
 
 
 _THRESHOLD_HINT = ("with equal weights the neuron thresholds the count x1 + x2 (0, 1 or 2): decide between "

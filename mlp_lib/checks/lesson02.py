@@ -1,16 +1,59 @@
 """Checks of the exercises of lesson 2, the forward pass (solutions/02_forward_pass.ipynb).
 
-The learner writes the affine layer z = X W + b (the same exercise, and check, as in
-lesson 3), the forward pass of a whole MLP from lists of weights and biases with tanh
+The learner writes the affine layer z = X W + b (lesson 3 asks for it again, with this
+same check), the forward pass of a whole MLP from lists of weights and biases with tanh
 hidden units, and the number of parameters of a network from its layer sizes.
 """
 import numpy as np
 
 from ..activations import relu, sigmoid
+from ..layers import affine_forward
 from .base import Case, Exercise, Mistake, make_check
-from .lesson03 import AFFINE_FORWARD, check_affine_forward
+from .promises import returns_int
 
 EXERCISE_SET = "02_forward_pass"
+
+
+def _shape(*arrays):
+    return ", ".join(f"{n} {a.shape}" for n, a in arrays)
+
+
+# -- affine_forward ----------------------------------------------------------------
+
+def _affine_sizes(rng):
+    """(N, D, M, dtype) of the affine cases: a rectangle, a batch of one, a square W, float32."""
+    return [(4, 3, 5, np.float64), (1, 3, 5, np.float64), (5, 4, 4, np.float64), (6, 2, 3, np.float32)]
+
+
+def _affine_forward_cases(rng):
+    cases = []
+    for N, D, M, dtype in _affine_sizes(rng):
+        X, W, b = (rng.standard_normal(s).astype(dtype) for s in ((N, D), (D, M), (M,)))
+        cases.append(Case((X, W, b), _shape(("X", X), ("W", W), ("b", b)), facts={"N": N}))
+    return cases
+
+
+AFFINE_FORWARD = Exercise(
+    name="affine_forward",
+    points=2,
+    make_cases=_affine_forward_cases,
+    reference=affine_forward,
+    outputs=("z", "cache"),
+    references=("mlp_lib.layers:affine_forward",),
+    mistakes=[
+        Mistake("the bias b is not added.", lambda X, W, b: (X @ W, (X, W))),
+        Mistake("the bias is subtracted instead of added.", lambda X, W, b: (X @ W - b, (X, W))),
+        Mistake("z should have one row per example, shape (N, M); yours is transposed "
+                "(the factors are in the wrong order or the result is transposed).",
+                lambda X, W, b: ((X @ W + b).T, (X, W))),
+        Mistake("W is used transposed: W already has shape (D, M), so X times W is (N, M).",
+                lambda X, W, b: (X @ W.T + b, (X, W))),
+        Mistake("the cache should hold (X, W) in this order: affine_backward reads it back.",
+                lambda X, W, b: (X @ W + b, (W, X))),
+    ],
+)
+
+check_affine_forward = make_check(AFFINE_FORWARD)
 
 
 # -- mlp_forward ---------------------------------------------------------------------
@@ -110,6 +153,7 @@ def _pairs(sizes):
 COUNT_PARAMETERS = Exercise(
     name="count_parameters",
     points=2,
+    promises=[returns_int("the count")],
     make_cases=_count_cases,
     reference=count_parameters_reference,
     result="the count",

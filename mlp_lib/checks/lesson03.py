@@ -1,6 +1,7 @@
 """Checks of the exercises of lesson 3, backpropagation (solutions/03_backpropagation.ipynb).
 
-The learner writes the affine layer forward and backward, the derivative of the sigmoid,
+The learner writes the affine layer forward (the exercise of lesson 2, checked the same way)
+and backward, the derivative of the sigmoid,
 the gradients of a two-layer network, one gradient-descent step, and trains XOR with them.
 The network of this lesson: z1 = X W1 + b1, a1 = sigmoid(z1), z2 = a1 W2 + b2 (N, 1),
 p = sigmoid(z2), loss = -mean(y log p + (1 - y) log(1 - p)) over the batch.
@@ -13,48 +14,9 @@ from ..gradcheck import numerical_gradient, numerical_gradient_array
 from ..layers import affine_backward, affine_forward
 from ..losses import binary_cross_entropy
 from .base import Case, Exercise, Mistake, elementwise_numerical, make_check
+from .lesson02 import AFFINE_FORWARD, _affine_sizes, _shape, check_affine_forward
 
 EXERCISE_SET = "03_backpropagation"
-
-
-def _shape(*arrays):
-    return ", ".join(f"{n} {a.shape}" for n, a in arrays)
-
-
-# -- affine_forward ----------------------------------------------------------------
-
-def _affine_sizes(rng):
-    """(N, D, M, dtype) of the affine cases: a rectangle, a batch of one, a square W, float32."""
-    return [(4, 3, 5, np.float64), (1, 3, 5, np.float64), (5, 4, 4, np.float64), (6, 2, 3, np.float32)]
-
-
-def _affine_forward_cases(rng):
-    cases = []
-    for N, D, M, dtype in _affine_sizes(rng):
-        X, W, b = (rng.standard_normal(s).astype(dtype) for s in ((N, D), (D, M), (M,)))
-        cases.append(Case((X, W, b), _shape(("X", X), ("W", W), ("b", b)), facts={"N": N}))
-    return cases
-
-
-AFFINE_FORWARD = Exercise(
-    name="affine_forward",
-    points=2,
-    make_cases=_affine_forward_cases,
-    reference=affine_forward,
-    outputs=("z", "cache"),
-    references=("mlp_lib.layers:affine_forward",),
-    mistakes=[
-        Mistake("the bias b is not added.", lambda X, W, b: (X @ W, (X, W))),
-        Mistake("the bias is subtracted instead of added.", lambda X, W, b: (X @ W - b, (X, W))),
-        Mistake("z should have one row per example, shape (N, M); yours is transposed "
-                "(the factors are in the wrong order or the result is transposed).",
-                lambda X, W, b: ((X @ W + b).T, (X, W))),
-        Mistake("W is used transposed: W already has shape (D, M), so X times W is (N, M).",
-                lambda X, W, b: (X @ W.T + b, (X, W))),
-        Mistake("the cache should hold (X, W) in this order: affine_backward reads it back.",
-                lambda X, W, b: (X @ W + b, (W, X))),
-    ],
-)
 
 
 # -- affine_backward -----------------------------------------------------------------
@@ -222,6 +184,7 @@ def _with_grads(change):
 
 TWO_LAYER_GRADIENTS = Exercise(
     name="two_layer_gradients",
+    intermediates=("grads['W2']", "grads['b2']"),   # backpropagation computes them before W1, b1
     points=4,
     make_cases=_two_layer_cases,
     reference=two_layer_gradients_reference,
@@ -286,6 +249,9 @@ def sgd_step_reference(params, grads, lr):
 SGD_STEP = Exercise(
     name="sgd_step",
     points=2,
+    may_change=("args[0]",),        # the notebook allows updating the arrays in place
+    changes=lambda case: {f"the new params[{k!r}]": ("the step (the change of the parameter)", v)
+                          for k, v in case.args[0].items()},
     make_cases=_sgd_cases,
     reference=sgd_step_reference,
     result="the new params",
@@ -317,14 +283,39 @@ def _xor_score(case, params):
     X, y = case.private
     problem = _params_problem(params, X.shape[1])
     if problem:
-        return 0.0, problem
-    a1 = sigmoid(X @ np.asarray(params["W1"], float) + np.asarray(params["b1"], float))
+        return 0.0, problem, "train_xor/wrong-params"
+    W1, b1 = np.asarray(params["W1"], float), np.asarray(params["b1"], float)
+    a1 = sigmoid(X @ W1 + b1)
     z2 = a1 @ np.asarray(params["W2"], float) + np.asarray(params["b2"], float)
     if not np.all(np.isfinite(z2)):
-        return 0.0, "the trained parameters give NaN or infinite outputs: the training diverged"
+        return 0.0, "the trained parameters give NaN or infinite outputs: the training diverged", "train_xor/diverged"
     correct = int(np.sum((z2[:, 0] > 0).astype(int) == y))
     fraction = 1.0 if correct == 4 else 0.5 if correct == 3 else 0.0
-    return fraction, f"the trained network classifies {correct} of the 4 XOR points correctly ({correct / 4:.0%})"
+    text = f"the trained network classifies {correct} of the 4 XOR points correctly ({correct / 4:.0%})"
+    if correct == 4:
+        return fraction, text
+    return (fraction, *_xor_cause(W1, b1, z2[:, 0], y, text))
+
+
+def _xor_cause(W1, b1, z2, y, text):
+    """What the trained parameters show about the training: (message, diagnosis id)."""
+    loss = binary_cross_entropy(z2, y.astype(float))[0]
+    if W1.shape[1] > 1 and np.allclose(W1, W1[:, :1]) and np.allclose(b1, b1[0]):
+        return (text + ": the hidden units are all identical. They started equal (a constant initialisation), "
+                "so they received equal gradients and stayed equal; start the weights at random values "
+                "drawn from the generator"), "train_xor/symmetric-hidden-units"
+    if loss > np.log(2) + XOR_LOSS_MARGIN:
+        return (text + f": its loss, {loss:.2f}, is above that of a network that answers 1/2 everywhere "
+                f"(ln 2 = 0.69). The steps went uphill: each step must subtract the learning rate "
+                f"times the gradient"), "train_xor/loss-went-up"
+    if abs(loss - np.log(2)) <= XOR_LOSS_MARGIN:
+        return (text + ": it still answers about 1/2 everywhere (its loss is ln 2 = 0.69, that of the "
+                "start): the parameters barely moved. Check that each step updates them, with a learning "
+                "rate that is not tiny, for enough epochs"), "train_xor/loss-never-moves"
+    return text, "train_xor/not-yet-trained"
+
+
+XOR_LOSS_MARGIN = 0.02      # how far from ln 2 the loss of a network that has learned nothing may be
 
 
 def _params_problem(params, D):
@@ -354,7 +345,6 @@ TRAIN_XOR = Exercise(
 
 EXERCISES = [AFFINE_FORWARD, AFFINE_BACKWARD, SIGMOID_PRIME, TWO_LAYER_GRADIENTS, SGD_STEP, TRAIN_XOR]
 
-check_affine_forward = make_check(AFFINE_FORWARD)
 check_affine_backward = make_check(AFFINE_BACKWARD)
 check_sigmoid_prime = make_check(SIGMOID_PRIME)
 check_two_layer_gradients = make_check(TWO_LAYER_GRADIENTS)

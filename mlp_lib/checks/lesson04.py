@@ -10,7 +10,7 @@ from ..activations import leaky_relu, leaky_relu_prime, sigmoid, sigmoid_prime, 
 from ..gradcheck import numerical_gradient, rel_error
 from .base import Case, Exercise, Mistake, elementwise_numerical, make_check
 from .lesson03 import SIGMOID_PRIME as LESSON03_SIGMOID_PRIME
-from .runner import ScalarFunction
+from .wire import ScalarFunction
 
 EXERCISE_SET = "04_activation_derivatives"
 
@@ -53,8 +53,15 @@ OVERFLOW_HINT = ("an exponential overflowed: e to the power of a large positive 
                  "e / (1 + e) for z < 0. Beware that choosing between two formulas entry by entry still evaluates "
                  "both formulas on every entry, so the branch that overflows still overflows where it is not chosen.")
 
+def _sign_regions(case):
+    """The two branches of a piecewise formula of z, the first argument."""
+    z = np.asarray(case.args[0])
+    return {"where z >= 0": z >= 0, "where z < 0": z < 0}
+
+
 STABLE_SIGMOID = Exercise(
     name="stable_sigmoid",
+    regions=_sign_regions,
     points=3,
     make_cases=_sigmoid_cases,
     reference=sigmoid,
@@ -169,6 +176,7 @@ def _leaky_mistake(rule):
 
 LEAKY_RELU_PRIME = Exercise(
     name="leaky_relu_prime",
+    regions=_sign_regions,
     points=2,
     make_cases=_leaky_cases,
     reference=leaky_relu_prime,
@@ -250,6 +258,19 @@ def _centred_step(scale=2.0, half_steps=False, restore=True, h_used=None):
     return step
 
 
+def _two_points(up, down, scale, sign=-1.0):
+    """An estimate from the points x_i + up·h and x_i - down·h: (f_up + sign · f_down) / (scale · h)."""
+    def step(f, x, i, h):
+        old = x[i]
+        x[i] = old + up * h
+        f_up = f()
+        x[i] = old - down * h
+        f_down = f()
+        x[i] = old
+        return (f_up + sign * f_down) / (scale * h)
+    return step
+
+
 def _close_to_true_gradient(case, value):
     """With the default step, the estimate must match the exact gradient of the test function."""
     f, x = case.args[0], case.args[1]
@@ -281,6 +302,18 @@ NUMERICAL_GRADIENT = Exercise(
         Mistake("x is not restored after each entry: once the entry x_i has been moved to x_i - h it must be put "
                 "back to its old value, otherwise every later entry is measured at a shifted point (and the "
                 "caller's x is left changed).", _loop(_centred_step(restore=False))),
+        Mistake("this is the backward difference (f(x) - f(x - h)) / h, whose error shrinks only like h. "
+                "The centred difference (f(x + h) - f(x - h)) / (2h) cancels the h term and is far more "
+                "accurate.", _loop(_two_points(0.0, 1.0, 1.0))),
+        Mistake("only one of the two points is moved: the difference of f at x and at x - h (or x + h) is "
+                "divided by 2h, which gives about half the slope. Evaluate f at x + h and at x - h.",
+                _loop(_two_points(0.0, 1.0, 2.0))),
+        Mistake("only one of the two points is moved: the difference of f at x + h and at x is divided by 2h, "
+                "which gives about half the slope. Evaluate f at x + h and at x - h.",
+                _loop(_two_points(1.0, 0.0, 2.0))),
+        Mistake("the two values of f are added instead of subtracted: f(x + h) + f(x - h) is about 2 f(x), so "
+                "the estimate is about f(x) / h, huge. The slope comes from their difference.",
+                _loop(_two_points(1.0, 1.0, 2.0, sign=1.0))),
         Mistake("the argument h is ignored: use the step you are given.",
                 _loop(_centred_step(h_used=1e-5))),
         Mistake("every estimate is 0: f reads the array x itself, so changing a copy of x changes nothing "

@@ -4,8 +4,8 @@
 The learner writes a numerically stable softmax, softmax cross-entropy from logits with its
 gradient, and binary cross-entropy from logits with its gradient. Each check includes a case
 with logits in the hundreds or thousands, where the textbook formulas overflow or take the
-log of zero: softmax and softmax cross-entropy are called under ``np.errstate(over="raise")``,
-so an unshifted exp fails with an error that is then named.
+log of zero: the three are called under ``np.errstate(over="raise", invalid="raise")``, as
+the exercise notebook says, so an unshifted exp fails with an error that is then named.
 """
 import numpy as np
 
@@ -216,8 +216,7 @@ def _bce_from_probabilities(z, y):
 
 
 def _bce_naive_softplus(z, y):
-    with np.errstate(over="ignore"):
-        loss = np.mean((1 - y) * z + np.log(1 + np.exp(-z)))
+    loss = np.mean((1 - y) * z + np.log(1 + np.exp(-z)))      # overflows, as the learner's does
     return float(loss), (sigmoid(z) - y) / len(z)
 
 
@@ -235,10 +234,12 @@ BINARY_CROSS_ENTROPY = Exercise(
     reference=binary_cross_entropy,
     outputs=("loss", "dlogits"),
     gradient=_loss_numerical(binary_cross_entropy),
+    errstate=OVERFLOW_RAISES,
     references=("mlp_lib.losses:binary_cross_entropy", "mlp_lib.losses:softmax_cross_entropy"),
     mistakes=[
-        Mistake("log(1 + exp(-z)) overflows for very negative z (exp(800) is infinite): use |z| in the "
-                "exponent and max(z, 0) outside, max(z, 0) - z y + log(1 + exp(-|z|)).",
+        Mistake("exp(-z) overflows for very negative z (exp(800) is infinite), in the loss or in the "
+                "sigmoid of the gradient: use |z| in every exponent, max(z, 0) - z y + log(1 + exp(-|z|)) "
+                "for the loss and a sigmoid built on e^(-|z|).",
                 _bce_naive_softplus),
         Mistake("the loss is computed from sigmoid probabilities: sigmoid(40) rounds to exactly 1.0, and "
                 "log(1 - 1) = -inf. Write the loss with the logit itself: "

@@ -17,12 +17,74 @@ import numpy as np
 
 from ..optim import adam, cosine_lr, rmsprop, sgd
 from .base import Case, Exercise, Mistake, make_check
+from .promises import returns_float
 
 EXERCISE_SET = "06_optimizers"
 DIVISION_RAISES = {"divide": "raise", "invalid": "raise"}
 
 
+def _previous(case, key):
+    """An entry of the state a case starts from (zeros for a first step, state None)."""
+    param, state = case.args[0], case.args[2]
+    return np.zeros_like(param, dtype=np.float64) if state is None else np.asarray(state[key], dtype=np.float64)
+
+
+def _average_terms(name, beta, old, new, share):
+    """The two terms of a running average, name = beta · old + (1 - beta) · new."""
+    return {f"{beta} · {name} (the previous average, decayed)": old, f"(1 - {beta}) · {share}": new}
+
+
+def _momentum_terms(case):
+    grad, mu = np.asarray(case.args[1], dtype=np.float64), case.kwargs.get("momentum", 0.9)
+    return {"state['v']": {"momentum · v (the previous velocity)": mu * _previous(case, "v"), "g (the gradient)": grad}}
+
+
+def _rmsprop_terms(case):
+    grad, a = np.asarray(case.args[1], dtype=np.float64), case.kwargs.get("alpha", 0.99)
+    return {"state['s']": _average_terms("s", "alpha", a * _previous(case, "s"), (1 - a) * grad ** 2,
+                                         "g² (the new squared gradient's share)")}
+
+
+def _adam_terms(case):
+    grad = np.asarray(case.args[1], dtype=np.float64)
+    b1, b2 = case.kwargs.get("betas", (0.9, 0.999))
+    return {"state['m']": _average_terms("m", "beta1", b1 * _previous(case, "m"), (1 - b1) * grad,
+                                         "g (the new gradient's share)"),
+            "state['v']": _average_terms("v", "beta2", b2 * _previous(case, "v"), (1 - b2) * grad ** 2,
+                                         "g² (the new squared gradient's share)")}
+
+
 # -- cases: several steps along one trajectory ---------------------------------------------
+
+STEP = "the step (the change of the parameter)"
+
+
+def _momentum_step(case):
+    """The new parameter is the old one plus the step, -lr · v."""
+    param, grad, state, lr = case.args
+    mu = case.kwargs.get("momentum", 0.9)
+    v = grad if state is None else mu * state["v"] + grad
+    return {"param": (STEP, param, {"v (the velocity)": v})}
+
+
+def _rmsprop_step(case):
+    """The new parameter is the old one plus the step, -lr · g / (sqrt(s) + eps)."""
+    param, grad, state, lr = case.args
+    a, eps = case.kwargs.get("alpha", 0.99), case.kwargs.get("eps", 1e-8)
+    s = a * _previous(case, "s") + (1 - a) * grad ** 2
+    return {"param": (STEP, param, {"g (the gradient)": grad, "1 / (sqrt(s) + eps)": 1 / (np.sqrt(s) + eps)})}
+
+
+def _adam_step(case):
+    """The new parameter is the old one plus the step, -lr · m_hat / (sqrt(v_hat) + eps)."""
+    param, grad, state, lr = case.args
+    (b1, b2), eps = case.kwargs.get("betas", (0.9, 0.999)), case.kwargs.get("eps", 1e-8)
+    t = 1 if state is None else state["t"] + 1
+    m_hat = (b1 * _previous(case, "m") + (1 - b1) * grad) / (1 - b1 ** t)
+    v_hat = (b2 * _previous(case, "v") + (1 - b2) * grad ** 2) / (1 - b2 ** t)
+    return {"param": (STEP, param, {"m_hat (the corrected first moment)": m_hat,
+                                    "1 / (sqrt(v_hat) + eps)": 1 / (np.sqrt(v_hat) + eps)})}
+
 
 def _trajectory_cases(rng, rule, hyper_sets):
     """Cases for an update rule: for each (shape, dtype, lrs, hyper) run the reference for
@@ -84,6 +146,10 @@ def _momentum_lr_inside(param, grad, state, lr, momentum=0.9):
 
 SGD_MOMENTUM = Exercise(
     name="sgd_momentum",
+    may_change=("args[2]",),        # the state may be updated in place; the parameter may not
+    changes=_momentum_step,
+    terms=_momentum_terms,
+    intermediates=("state",),
     points=2,
     make_cases=_momentum_cases,
     reference=sgd_momentum_reference,
@@ -144,6 +210,10 @@ def _rmsprop_with(s_new=None, denominator=None, step_sign=-1.0):
 
 RMSPROP = Exercise(
     name="rmsprop",
+    may_change=("args[2]",),        # the state may be updated in place; the parameter may not
+    changes=_rmsprop_step,
+    terms=_rmsprop_terms,
+    intermediates=("state",),
     points=2,
     make_cases=_rmsprop_cases,
     reference=rmsprop_reference,
@@ -222,6 +292,10 @@ ADAM_T_FROM_0 = ("the bias correction is applied at the wrong step: t counts fro
 
 ADAM = Exercise(
     name="adam",
+    may_change=("args[2]",),        # the state may be updated in place; the parameter may not
+    changes=_adam_step,
+    terms=_adam_terms,
+    intermediates=("state",),
     points=3,
     make_cases=_adam_cases,
     reference=adam_reference,
@@ -277,9 +351,20 @@ def _cosine_with(factor=0.5, period=1.0, clamp=True, fn=math.cos):
     return compute
 
 
+def _cosine_terms(case):
+    t, lr0, T = case.args
+    lr_min = case.kwargs.get("lr_min", 0.0)
+    return {"the learning rate": {
+        "lr_min (the floor)": lr_min,
+        "(lr0 - lr_min) · (1 + cos(π t / T)) / 2 (the cosine part)":
+            (lr0 - lr_min) * (1 + math.cos(math.pi * min(t, T) / T)) / 2}}
+
+
 COSINE_LR = Exercise(
     name="cosine_lr",
+    terms=_cosine_terms,
     points=2,
+    promises=[returns_float("the learning rate")],
     make_cases=_cosine_cases,
     reference=cosine_lr,
     result="the learning rate",

@@ -11,6 +11,7 @@ import numpy as np
 from ..gradcheck import numerical_gradient_array
 from ..layers import batchnorm_backward, batchnorm_forward, dropout_forward
 from .base import Case, Exercise, Mistake, make_check
+from .promises import differs_for_other_seed, same_for_same_seed
 
 EXERCISE_SET = "07_training_in_practice"
 
@@ -25,11 +26,15 @@ def _minibatch_cases(rng):
         y = np.arange(N)
         seed = int(rng.integers(0, 1000))
         cases.append(Case((X, y, B, seed), f"N = {N}, batch_size = {B}, seed = {seed}", facts={"N": N, "B": B}))
+    X, y, B, seed = cases[3].args      # the use of seed: the same seed again, then another seed
+    for again in (seed, seed + 1):
+        cases.append(Case((X, y, B, again), f"N = {len(X)}, batch_size = {B}, seed = {again}",
+                          facts={"N": len(X), "B": B}))
     return cases
 
 
 def _minibatch_score(case, batches):
-    """1 for a right answer on this case, 0 with the reason otherwise."""
+    """1 for a right answer on this case, 0 with the reason and its identifier otherwise."""
     X, y, B, _ = case.args
     N = len(X)
     where = f"(N = {N}, batch_size = {B})"
@@ -37,15 +42,15 @@ def _minibatch_score(case, batches):
         got = ("a list whose items are not pairs" if isinstance(batches, (list, tuple))
                else getattr(batches, "type_name", type(batches).__name__))
         return 0.0, (f"should return a list of (X_batch, y_batch) pairs {where}; got {got}"
-                     f" (a generator must be turned into a list before it is returned)")
+                     f" (a generator must be turned into a list before it is returned)"), "minibatches/not-a-list-of-pairs"
     if not batches:
-        return 0.0, f"returned no batches at all {where}"
+        return 0.0, f"returned no batches at all {where}", "minibatches/no-batches"
     ids, labels, sizes = [], [], []
     for X_batch, y_batch in batches:
         X_batch, y_batch = np.asarray(X_batch), np.asarray(y_batch)
         if X_batch.ndim != 2 or X_batch.shape[1:] != X.shape[1:] or y_batch.ndim != 1 or len(X_batch) != len(y_batch):
             return 0.0, (f"each batch must be X_batch (B, {X.shape[1]}) and y_batch (B,) with the same B {where}; "
-                         f"got shapes {X_batch.shape} and {y_batch.shape}")
+                         f"got shapes {X_batch.shape} and {y_batch.shape}"), "minibatches/batch-shapes"
         ids.append(X_batch[:, 0])
         labels.append(y_batch)
         sizes.append(len(X_batch))
@@ -53,20 +58,20 @@ def _minibatch_score(case, batches):
     expected_sizes = [B] * (N // B) + ([N % B] if N % B else [])
     if len(ids) < N and sizes == [B] * (N // B):
         return 0.0, (f"the last, smaller batch of {N % B} samples is missing {where}: an epoch must use every "
-                     f"sample once, so keep the remainder as a final short batch")
+                     f"sample once, so keep the remainder as a final short batch"), "minibatches/last-batch-missing"
     if len(np.unique(ids)) < len(ids):
         return 0.0, (f"some samples appear more than once and others never {where}: the order must be a "
-                     f"permutation of 0..N-1 (sampling without replacement), not N independent random draws")
+                     f"permutation of 0..N-1 (sampling without replacement), not N independent random draws"), "minibatches/drawn-with-replacement"
     if len(ids) != N or not np.array_equal(np.sort(ids), np.arange(N)):
-        return 0.0, f"the batches hold {len(ids)} samples, not each of the {N} samples exactly once {where}"
+        return 0.0, f"the batches hold {len(ids)} samples, not each of the {N} samples exactly once {where}", "minibatches/not-each-sample-once"
     if sizes != expected_sizes:
-        return 0.0, f"batch sizes {sizes}, expected {expected_sizes} {where}: full batches of batch_size, the rest last"
+        return 0.0, f"batch sizes {sizes}, expected {expected_sizes} {where}: full batches of batch_size, the rest last", "minibatches/batch-sizes"
     if not np.array_equal(ids, labels):
         return 0.0, (f"X and y are no longer paired {where}: row i of X_batch must keep its own label, so index "
-                     f"X and y with the same order, not two different shuffles")
+                     f"X and y with the same order, not two different shuffles"), "minibatches/x-and-y-unpaired"
     if N > 2 and np.array_equal(ids, np.arange(N)):
         return 0.0, (f"the samples come in their original order {where}: shuffle them, with a permutation drawn "
-                     f"from a random generator seeded with seed")
+                     f"from a random generator seeded with seed"), "minibatches/not-shuffled"
     return 1.0, f"N = {N}, batch_size = {B} right"
 
 
@@ -75,6 +80,7 @@ MINIBATCHES = Exercise(
     points=2,
     make_cases=_minibatch_cases,
     score=_minibatch_score,
+    promises=[same_for_same_seed(), differs_for_other_seed()],
     references=("mlp_lib.data:iterate_minibatches",),
 )
 
@@ -233,6 +239,9 @@ def _l2_with(loss_term=None, grad_term=None, with_biases=False):
 
 ADD_L2 = Exercise(
     name="add_l2",
+    may_change=("args[1]",),        # adding to the gradients in place is fine; the weights stay
+    changes=lambda case: {"loss": ("the L2 term of the loss", case.args[0]),
+                          **{f"grads[{k!r}]": ("the L2 term of the gradient", g) for k, g in case.args[1].items()}},
     points=2,
     make_cases=_l2_cases,
     reference=add_l2_reference,
@@ -300,6 +309,7 @@ def _bn_forward_with(var=lambda X: X.var(axis=0), std=lambda var, eps: np.sqrt(v
 
 BATCHNORM_FORWARD = Exercise(
     name="batchnorm_forward",
+    intermediates=("cache[2]", "cache[0]"),          # inv_std, then x_hat, then out
     points=2,
     make_cases=_bn_forward_cases,
     reference=batchnorm_forward_reference,
@@ -365,6 +375,7 @@ def _bn_backward_with(dX=None, dgamma=None, dbeta=None):
 
 BATCHNORM_BACKWARD = Exercise(
     name="batchnorm_backward",
+    intermediates=("dbeta", "dgamma"),
     points=3,
     make_cases=_bn_backward_cases,
     reference=batchnorm_backward_reference,

@@ -19,8 +19,13 @@ from .base import Case, Exercise, Mistake, make_check
 EXERCISE_SET = "08_capstone_digits"
 HELD_OUT = 0.2            # share of the digits kept for the grader
 HELD_OUT_SEED = 8         # fixes which digits those are
-FULL_MARKS_FROM = 0.97    # accuracy for all the points of digits_pipeline
+FULL_MARKS_FROM = 0.97    # accuracy on the clean validation digits for all the points of digits_pipeline
 NO_MARKS_BELOW = 0.90     # partial credit in between, linear
+# The grader's held-out digits are perturbed (mlp_lib.grading.held_out), which makes them harder:
+# measured with benchmarks/capstone_lookup.py --seeds 10, the course's pipeline scores 94.4-96.4 %
+# on them (mean 95.5 %) and a nearest-neighbour lookup in the public digits 86-91 %.
+HELD_OUT_FULL_MARKS_FROM = 0.93
+HELD_OUT_NO_MARKS_BELOW = 0.85
 
 
 def _partition():
@@ -51,9 +56,10 @@ def _standardize_cases(rng):
         X_train = (rng.uniform(0, 16, (N, D)) * rng.uniform(0.2, 3, D)).astype(dtype)
         X_other = (rng.uniform(0, 16, (M, D)) + 2.0).astype(dtype)
         X_train[:, 0] = 0.0          # a blank pixel, as at the border of the digits
+        X_train[:, 1] *= 0.05        # a faint pixel: its std is below 1 and must still divide
         X_other[:, 0] = rng.uniform(0, 1, M).astype(dtype)
         cases.append(Case((X_train, X_other), f"X_train {X_train.shape}, X_other {X_other.shape} "
-                          f"(column 0 constant in X_train)" + (" float32" if dtype == np.float32 else ""),
+                          f"(column 0 constant, column 1 faint in X_train)" + (" float32" if dtype == np.float32 else ""),
                           facts={"N": N}))
     return cases
 
@@ -168,31 +174,62 @@ def _held_out(rng, held_out=None):
     test_set = ("held-out digits" if held_out is None else
                 f"digits of the teacher's held-out set {pathlib.PurePath(held_out).name!r}")
     return [Case((X_train, y_train, X_test), f"{test_set}: train {X_train.shape}, predict {X_test.shape}",
-                 facts={"test_set": test_set}, private=y_test)]
+                 facts={"test_set": test_set, "full_from": HELD_OUT_FULL_MARKS_FROM,
+                        "none_below": HELD_OUT_NO_MARKS_BELOW}, private=y_test)]
 
 
 def _accuracy_score(case, labels):
     y = case.private
     which = case.facts.get("test_set", "validation digits")
     if labels is None:
-        return 0.0, "digits_pipeline returned None: return the predicted labels (is the return statement missing?)"
+        return (0.0, "digits_pipeline returned None: return the predicted labels (is the return statement missing?)",
+                "digits_pipeline/returned-none")
     try:
         labels = np.asarray(labels)
     except Exception:
         labels = None
     if labels is None or labels.dtype == object or not np.issubdtype(labels.dtype, np.number):
-        return 0.0, "should return the predicted digits as an array of integers of shape (n_test,)"
+        return 0.0, "should return the predicted digits as an array of integers of shape (n_test,)", \
+            "digits_pipeline/not-an-array-of-digits"
     if labels.shape != y.shape:
         hint = (" (these look like probabilities or scores: take the argmax over the classes, axis 1)"
                 if labels.ndim == 2 and labels.shape[0] == len(y) else "")
-        return 0.0, f"should return one predicted digit per test image, shape {y.shape}; got shape {labels.shape}{hint}"
+        return (0.0, f"should return one predicted digit per test image, shape {y.shape}; got shape "
+                     f"{labels.shape}{hint}",
+                "digits_pipeline/" + ("scores-not-labels" if hint else "wrong-number-of-predictions"))
     if not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)) or labels.min() < 0 or labels.max() > 9:
-        return 0.0, "the predictions must be digits 0..9 (integers)"
+        return 0.0, "the predictions must be digits 0..9 (integers)", "digits_pipeline/not-digits"
     acc = float(np.mean(labels.astype(int) == y))
-    fraction = float(np.clip((acc - NO_MARKS_BELOW) / (FULL_MARKS_FROM - NO_MARKS_BELOW), 0.0, 1.0))
-    verdict = ("full points" if fraction >= 1 else
-               f"full points from {FULL_MARKS_FROM:.0%}, none below {NO_MARKS_BELOW:.0%}")
-    return fraction, f"accuracy {acc:.1%} on {len(y)} {which} ({verdict})"
+    full, none = case.facts.get("full_from", FULL_MARKS_FROM), case.facts.get("none_below", NO_MARKS_BELOW)
+    fraction = float(np.clip((acc - none) / (full - none), 0.0, 1.0))
+    verdict = "full points" if fraction >= 1 else f"full points from {full:.0%}, none below {none:.0%}"
+    text = f"accuracy {acc:.1%} on {len(y)} {which} ({verdict})"
+    if fraction >= 1:
+        return fraction, text
+    return (fraction, *_pipeline_cause(labels.astype(int), y, acc, text))
+
+
+COLLAPSED = 0.5     # one digit predicted for this share of the test images or more: the answers collapsed
+CHANCE = 0.2        # accuracy at most this: the predictions do not follow the images
+
+
+def _pipeline_cause(labels, y, acc, text):
+    """What the predictions show about a pipeline short of full points: (message, diagnosis id)."""
+    counts = np.bincount(labels, minlength=10)
+    top = int(np.argmax(counts))
+    if counts[top] >= COLLAPSED * len(labels):
+        return (text + f": {counts[top] / len(labels):.0%} of the predictions are the digit {top}, so the network "
+                "answers almost always the same. Either it did not learn (the loss never moved: check the updates "
+                "and the learning rate) or the test images reach it on another scale than the training images "
+                "(standardise X_test with the mean and std of X_train)"), "digits_pipeline/predictions-collapse"
+    if acc <= CHANCE:
+        return (text + ": that is about chance (10 %), so the predictions do not follow the images. Check that the "
+                "labels stay paired with their images, that the test images are prepared like the training "
+                "images, and that the network trains (its loss goes down)"), "digits_pipeline/chance-level"
+    return (text + ": the pipeline learns (far above chance) but falls short. Either it is not trained enough "
+            "(more epochs, a tuned learning rate, a wider hidden layer) or the test images are not prepared "
+            "exactly like the training images (standardise X_test with the mean and std of X_train, not with "
+            "its own, and not left raw)"), "digits_pipeline/learns-but-short"
 
 
 DIGITS_PIPELINE = Exercise(

@@ -17,6 +17,10 @@ Modules: ``cli`` (the command line), ``batch`` (the supervisor: finding, shardin
 journal), ``worker`` (grades one submission per job), ``submission`` (one notebook), ``kernel``
 (one kernel), ``sandbox`` and ``sanitize`` (what the kernel may see), ``gradebook`` (the files).
 """
+from .._optional import require
+
+require("mlp_lib.grading", "nbclient", "nbformat", "jupyter_core", "ipykernel", "packaging")
+
 from .batch import Submission, find_submissions
 from .cli import main
 from .gradebook import write_gradebook

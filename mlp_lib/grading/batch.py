@@ -14,15 +14,19 @@ import json
 import os
 import pathlib
 import queue
+import shutil
 import stat
 import subprocess
 import sys
 import threading
 from dataclasses import dataclass
 
+from ..checks.status import Status
+from .kernel import temporary_folder
 from .submission import MAX_NOTEBOOK_BYTES, invalid_report
 
 JOURNAL = "journal.jsonl"
+WORKER_EXIT_SECONDS = 30     # a worker told to stop gets this long to clean up before it is killed
 
 
 @dataclass
@@ -134,13 +138,15 @@ def append_journal(out_dir, entry):
 class _Worker:
     """A ``python -m mlp_lib.grading.worker`` process: a job line in, a record line out."""
 
-    def __init__(self):
+    def __init__(self, tmp):
         self.process = None
+        self.tmp = tmp      # its temporary folders go here (the supervisor removes it, even after a kill)
 
     def grade(self, job, timeout):
         if self.process is None or self.process.poll() is not None:
             self.process = subprocess.Popen([sys.executable, "-m", "mlp_lib.grading.worker"], stdin=subprocess.PIPE,
-                                            stdout=subprocess.PIPE, text=True, encoding="utf-8", bufsize=1)
+                                            stdout=subprocess.PIPE, text=True, encoding="utf-8", bufsize=1,
+                                            env={**os.environ, "TMPDIR": self.tmp})
         expired = threading.Event()
 
         def stop():
@@ -157,17 +163,23 @@ class _Worker:
         finally:
             timer.cancel()
         if not line:
+            code = self.process.poll()
             self.close()
             if expired.is_set():
-                raise _WorkerDied(f"it ran past the limit of {timeout:.0f} s for a whole submission", "timeout")
-            raise _WorkerDied("the grader's worker process stopped while grading it", "error")
-        return json.loads(line)
+                raise _WorkerDied(f"it ran past the limit of {timeout:.0f} s for a whole submission", Status.TIMEOUT)
+            how = ("" if code is None else f" (killed by signal {-code})" if code < 0 else f" (exit status {code})")
+            raise _WorkerDied(f"the grader's worker process stopped while grading it{how}", Status.ERROR)
+        answer = json.loads(line)
+        if isinstance(answer, dict) and "worker_error" in answer:
+            raise _WorkerDied(f"the grader failed on it: {answer['worker_error']}", Status.ERROR)
+        return answer
 
     def close(self):
         if self.process is not None:
             try:
                 self.process.stdin.close()
-            except OSError:
+                self.process.wait(timeout=WORKER_EXIT_SECONDS)    # it cleans up and exits
+            except (OSError, subprocess.TimeoutExpired):
                 pass
             self.process.kill()
             self.process.wait()
@@ -187,9 +199,10 @@ def grade_all(submissions, options, jobs=1, on_record=None, submission_timeout=3
     for submission in submissions:
         todo.put(submission)
     done = queue.Queue()
+    tmp = temporary_folder("mlp-grade-run-")
 
     def work():
-        worker = _Worker()
+        worker = _Worker(tmp)
         try:
             while True:
                 try:
@@ -200,23 +213,26 @@ def grade_all(submissions, options, jobs=1, on_record=None, submission_timeout=3
                 try:
                     record, failed = worker.grade(job, submission_timeout), False
                 except (_WorkerDied, ValueError) as exc:
-                    status = getattr(exc, "status", "error")
+                    status = getattr(exc, "status", Status.ERROR)
                     why = str(exc) if isinstance(exc, _WorkerDied) else "the grader's worker answered nonsense"
                     record = invalid_report(submission.learner, submission.path.name, options.get("fallback_set"),
                                             f"{submission.path.name} could not be graded: {why}",
                                             options.get("seed") or 0, status=status).to_record()
-                    failed = status == "error"   # the grader went wrong, not the submission
+                    failed = status == Status.ERROR   # the grader went wrong, not the submission
                 record["key"] = submission.key
                 done.put((record, failed))
         finally:
             worker.close()
 
     threads = [threading.Thread(target=work, daemon=True) for _ in range(max(1, min(jobs, len(submissions))))]
-    for thread in threads:
-        thread.start()
-    for _ in range(len(submissions)):
-        record, failed = done.get()
-        if on_record is not None:
-            on_record(record, failed)
-    for thread in threads:
-        thread.join()
+    try:
+        for thread in threads:
+            thread.start()
+        for _ in range(len(submissions)):
+            record, failed = done.get()
+            if on_record is not None:
+                on_record(record, failed)
+        for thread in threads:
+            thread.join()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

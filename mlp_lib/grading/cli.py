@@ -56,6 +56,9 @@ def _parser():
     limits.add_argument("--cpu-seconds", type=int, default=defaults.cpu_seconds,
                         help="CPU time of each process (default %(default)s)")
     limits.add_argument("--tmp-mb", type=int, default=defaults.tmp_mb, help="private /tmp size (default %(default)s)")
+    parser.add_argument("--report", action="store_true",
+                        help="also write the class report (class_report/ in the output folder): for each exercise, "
+                             "how many learners made each diagnosed mistake, as a table, a bar chart and an HTML page")
     parser.add_argument("--progress", choices=("auto", "on", "off"), default="auto",
                         help="progress bar on stderr (auto: on a terminal, for more than one submission)")
     return parser
@@ -139,6 +142,10 @@ def main(argv=None):
           f"{f' ({skipped} already graded in this folder)' if skipped else ''}"
           f"{'' if use_sandbox else ', WITHOUT the sandbox'}; seed {seed}.\n"
           f"Gradebook: {written['csv'].resolve()} and {written['json'].name}; feedback: {(out / 'feedback').resolve()}/")
+    if args.report:
+        from .report import write_class_report
+        paths = write_class_report([row.as_dict() for report in reports for row in report.rows], out / "class_report")
+        print(f"Class report: {pathlib.Path(paths['html']).resolve()} (and .png, .csv, .md beside it)")
     for failure in failures:
         print(f"mlp-grade: the grader failed on {failure}", file=sys.stderr)
     return 1 if failures else 0

@@ -10,6 +10,8 @@ import pathlib
 import re
 import sys
 
+from ..checks.status import Status
+
 COLUMNS = ["learner", "exercise_set", "exercise", "points", "max_points", "status", "reason", "diagnosis"]
 
 
@@ -32,7 +34,8 @@ def write_gradebook(reports, out_dir, run=None, learners=None):
     json_path = out_dir / "gradebook.json"
     summary = [{"learner": r.learner, "notebook": r.notebook, "exercise_set": r.exercise_set,
                 "points": round(r.points, 2), "max_points": r.max_points, "seconds": round(r.seconds, 1),
-                "seed": r.seed, "sandboxed": r.sandboxed, **({"problem": r.problem} if r.problem else {})}
+                "seed": r.seed, "sandboxed": r.sandboxed, **({"problem": r.problem} if r.problem else {}),
+                **({"notes": r.notes} if r.notes else {})}
                for r in reports]
     _replace(json_path, json.dumps({
         "graded_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -129,7 +132,7 @@ def _set_table(set_name, reports):
             text = "" if row is None else f"{_pts(row.points)}/{_pts(row.max_points)}"
             cells.append(f"{text:>{max(len(n), 5)}}")
         total = f"{_pts(report.points)}/{_pts(report.max_points)}"
-        note = f"  ({report.problem})" if report.problem else ""
+        note = "".join(f"  ({text})" for text in [report.problem, *report.notes] if text)
         lines.append(f"{report.learner:<{width}}  " + "  ".join(cells) + f"  {total:>6}" + note)
     return "\n".join(lines)
 
@@ -137,7 +140,7 @@ def _set_table(set_name, reports):
 def progress_text(report):
     """What a self-paced learner sees after grading their own notebook: a line per exercise
     with its points and, under each one not fully right, the reason (the instant check's words)."""
-    marks = {"passed": "✓", "partial": "~"}
+    marks = {Status.PASSED: "✓", Status.PARTIAL: "~"}
     lines = [f"{report.notebook} ({report.exercise_set}): {_pts(report.points)} of {_pts(report.max_points)} points"]
     if report.problem:
         lines.append(f"  {report.problem}")
@@ -146,7 +149,7 @@ def progress_text(report):
     for row in named:
         lines.append(f"  {marks.get(row.status, '✗')} {row.exercise:<{width}}  {_pts(row.points):>4} / "
                      f"{_pts(row.max_points):<3} {row.status.replace('_', ' ')}")
-        if row.status != "passed" and row.reason and row.reason != report.problem:
+        if row.status != Status.PASSED and row.reason and row.reason != report.problem:
             lines.append(f"      {row.reason}")
     return "\n".join(lines)
 

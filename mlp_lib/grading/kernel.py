@@ -13,12 +13,15 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 
 import nbformat
 from jupyter_core.utils import ensure_async, ensure_event_loop, run_sync
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+from ..checks.status import Status
 
 PROBE_TIMEOUT = 10
 MAX_ERROR_CHARS = 2000   # of a cell's error message kept by the grader
@@ -101,6 +104,19 @@ def kernel_environment(home):
     return env
 
 
+# A Unix socket's path holds at most 107 bytes, and the kernel's sockets lie about 40 characters
+# below a grading folder (mlp-grade-*/kernel/io/kernel-N): a temporary folder given by a longer
+# path (a deep TMPDIR) is replaced by /tmp for the grader's folders.
+MAX_TEMP_BASE_CHARS = 50
+
+
+def temporary_folder(prefix):
+    """A new private folder for grading (``tempfile.mkdtemp``), at a path short enough for the
+    kernel's ``ipc`` sockets below it. -> its path."""
+    base = tempfile.gettempdir()
+    return tempfile.mkdtemp(prefix=prefix, dir=base if len(base) <= MAX_TEMP_BASE_CHARS else "/tmp")
+
+
 class KernelSession:
     """One kernel at a time in ``workdir``; ``restart()`` replaces a dead or stuck one.
 
@@ -144,7 +160,7 @@ class KernelSession:
         self._reply = execute_reply
 
     def run(self, source, timeout):
-        """Run one cell. -> {"status": "ok" | "error" | "timeout" | "dead", "error": text}."""
+        """Run one cell. -> {"status": Status.OK | ERROR | TIMEOUT | CRASHED (the kernel died), "error": text}."""
         cell = nbformat.v4.new_code_cell(source)
         self.nb.cells.append(cell)
         self.client.timeout = int(max(1, round(timeout)))
@@ -152,12 +168,12 @@ class KernelSession:
         try:
             self.client.execute_cell(cell, len(self.nb.cells) - 1)
         except DeadKernelError:
-            return {"status": "dead", "error": "the kernel died"}
+            return {"status": Status.CRASHED, "error": "the kernel died"}
         except CellTimeoutError:
             _cancel_stale_tasks()
             if not self._recover():
-                return {"status": "timeout", "error": f"still running after {timeout:.0f} s", "restarted": True}
-            return {"status": "timeout", "error": f"still running after {timeout:.0f} s"}
+                return {"status": Status.TIMEOUT, "error": f"still running after {timeout:.0f} s", "restarted": True}
+            return {"status": Status.TIMEOUT, "error": f"still running after {timeout:.0f} s"}
         finally:
             cell.outputs = []
         content = (self._reply or {}).get("content", {})
@@ -168,10 +184,10 @@ class KernelSession:
             if ename == "SystemExit":
                 first = f"sys.exit({first}) was called"
             if ename == "StdinNotImplementedError":
-                return {"status": "error", "error": "it waits for keyboard input (input() cannot be answered "
+                return {"status": Status.ERROR, "error": "it waits for keyboard input (input() cannot be answered "
                                                     "while grading)"}
-            return {"status": "error", "error": f"{ename}: {first}".rstrip(": ")}
-        return {"status": "ok"}
+            return {"status": Status.ERROR, "error": f"{ename}: {first}".rstrip(": ")}
+        return {"status": Status.OK}
 
     async def _interrupt(self):
         await ensure_async(self.client.km.interrupt_kernel())

@@ -197,6 +197,9 @@ class Sandbox:
                 args += ["--ro-bind", path, path]
         for path in ETC_FILES:
             args += ["--ro-bind-try", path, path]
+        # the private /tmp first: a Python environment or a package folder under /tmp is bound onto it
+        args += ["--dev", "/dev", "--proc", "/proc",
+                 "--perms", "1777", "--size", str(self.limits.tmp_mb * 2**20), "--tmpfs", "/tmp"]
         made = {"/", "/usr", "/tmp", "/dev", "/proc", *SYSTEM_DIRS}
         for prefix in sorted({sys.base_prefix, sys.prefix}):
             args += _parents(prefix, made) + ["--ro-bind", prefix, prefix]
@@ -216,8 +219,6 @@ class Sandbox:
                     args += ["--ro-bind", path, path]
         if self.package_dir is not None:
             args += ["--ro-bind", os.path.join(self.package_dir, "mlp_lib"), os.path.join(site_dirs[0], "mlp_lib")]
-        args += ["--dev", "/dev", "--proc", "/proc",
-                 "--perms", "1777", "--size", str(self.limits.tmp_mb * 2**20), "--tmpfs", "/tmp"]
         args += _parents(workdir, made) + ["--perms", "0755", "--dir", workdir,
                                            "--bind", home, home, "--bind", io, io, "--ro-bind", run, run,
                                            "--chdir", home]

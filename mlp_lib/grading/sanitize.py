@@ -4,7 +4,9 @@ For the exercise set being graded, every package function that an exercise asks 
 write (the exercise's ``references``) keeps its signature and docstring but its body becomes
 one line that raises ``NotAvailableWhileGrading``; so does every use of it inside the package
 (``MLP`` falling back on the package's own layer, a registry entry...). A data loader named
-there loses its data files too. ``mlp_lib.checks`` (the reference solutions and their test
+there loses its data files too. A module that repeats the exercises' maths for speed (the
+training loop's fused fast path) is replaced by one without it, so ``train`` takes its plain
+path, through the withheld functions. ``mlp_lib.checks`` (the reference solutions and their test
 inputs) and ``mlp_lib.grading`` are replaced by stubs, and no compiled file of the original
 sources is copied, so the kernel holds nothing to call, copy, read or unmask.
 """
@@ -48,6 +50,25 @@ def __getattr__(name):
 '''
 
 
+# modules that repeat the maths of exercises (fused, for speed) -> what replaces them while grading
+FUSED_COPIES = {"fastpath": '''"""The training loop's fast path is off while grading: it repeats the maths of the exercises
+(layers, activations, losses, sgd) fused for speed, so ``train`` takes its plain path instead."""
+
+
+def fast_steps(*args, **kwargs):
+    """No fast path while grading: ``train`` calls the package's functions, or yours."""
+    return None
+
+
+def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    from mlp_lib._not_available import NotAvailableWhileGrading
+    raise NotAvailableWhileGrading(f"mlp_lib.fastpath.{name} is not available while grading: it repeats "
+                                   f"the maths of the exercises; write it yourself")
+'''}
+
+
 def forbidden_functions(exercises):
     """{module: [qualname, ...]} of the package functions these exercises ask the learner to
     write, outside ``mlp_lib.checks`` (which the kernel never gets)."""
@@ -75,6 +96,8 @@ def build(exercises, destination):
     (checks / "__init__.py").write_text(CHECKS_STUB, encoding="utf-8")
     for lesson in sorted((source / "checks").glob("lesson*.py")):
         (checks / lesson.name).write_text(CHECKS_STUB, encoding="utf-8")
+    for name, text in FUSED_COPIES.items():
+        (target / f"{name}.py").write_text(text, encoding="utf-8")
     for module, qualnames in forbidden_functions(exercises).items():
         path = target.joinpath(*module.split(".")[1:]).with_suffix(".py")
         path.write_text(_stubbed(path.read_text(encoding="utf-8"), module, qualnames), encoding="utf-8")
@@ -105,27 +128,34 @@ def _remove_data_files(package, name):
 
 def _stubbed(text, module, qualnames):
     """``text`` with the body and docstring of each named function (``f`` or ``Class.method``)
-    replaced by a raise of NotAvailableWhileGrading."""
+    replaced by a raise of NotAvailableWhileGrading, and its decorators (the argument checks of
+    ``validation.checked``) removed; its ``.unchecked`` twin is the stub itself."""
     tree = ast.parse(text)
     for qualname in qualnames:
-        node = _find(tree, qualname)
-        if node is None:
+        found = _find(tree, qualname)
+        if found is None:
             raise RuntimeError(f"the grader cannot withhold {module}:{qualname}: no such function")
+        scope, node = found
         message = (f"{qualname.removesuffix('.__init__')} ({module}) is not available while grading "
                    f"this exercise set: write it yourself")
+        node.decorator_list = []        # no argument checks or wrappers: any call raises at once
         node.body = ast.parse(f"{message!r}\n"
                               f"from mlp_lib._not_available import NotAvailableWhileGrading\n"
                               f"raise NotAvailableWhileGrading({message!r})\n").body
+        # the package calls a checked function's body as f.unchecked: that is the stub too
+        scope.insert(scope.index(node) + 1, ast.parse(f"{node.name}.unchecked = {node.name}").body[0])
     return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
 
 
 def _find(tree, qualname):
+    """-> (the statement list holding the function ``qualname``, the function's node), or None."""
     scope = tree.body
     node = None
     for part in qualname.split("."):
+        parent = scope
         node = next((n for n in scope if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
                      and n.name == part), None)
         if node is None:
             return None
         scope = node.body
-    return node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+    return (parent, node) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None

@@ -7,6 +7,7 @@ dead or stuck kernel is replaced and the notebook replayed without the offending
 Nothing the kernel says is trusted but the values its functions return: no status, flag or
 count computed in the kernel can raise a score.
 """
+import ast
 import atexit
 import dataclasses
 import io
@@ -23,19 +24,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..checks import exercise_sets
-from ..checks import runner
+from ..checks import exercise_sets, in_kernel, wire
 from ..checks.base import CheckResult, evaluate
+from ..checks.status import CALL, Status
 from . import sanitize
-from .kernel import KernelSession
+from .kernel import KernelSession, temporary_folder
 
-RUNNER_SOURCE = pathlib.Path(runner.__file__).read_text(encoding="utf-8")
 MAX_RESTARTS = 8
 MAX_NOTEBOOK_BYTES = 20 * 2**20   # a submitted notebook larger than this is refused
 MAX_ANSWER_BYTES = 64 * 2**20     # the answers read back from one exercise's calls
 MAX_REASON_CHARS = 600            # of a gradebook reason (the feedback file keeps more)
 MAX_MESSAGE_CHARS = 6000          # of a feedback message
-CALL_STATUSES = {"ok", "not_implemented", "not_defined", "error", "timeout"}
+MAX_FIELD_CHARS = 300             # of an error text, a line, a name read back from the kernel
+MAX_REFERENCE_NAMES = 5           # recorded calls of the package's solution kept per call
+COLLECT_SLACK_SECONDS = 20        # beyond an exercise's time budget, for the kernel to start and write
+WRITTEN_OUT_DATA_CHARS = 20_000   # literal numbers and text in the code cells worth a note to the teacher
 NOT_AVAILABLE = "NotAvailableWhileGrading"
 ONLY_ALLOWED = ("while grading, only NumPy, matplotlib and the course package are available: PyTorch, "
                 "scikit-learn, SciPy and the like are not")
@@ -93,6 +96,7 @@ class Report:
     problem: str = ""
     seed: int = 0
     sandboxed: bool = False
+    notes: list = field(default_factory=list)     # for the teacher, not the learner (see ``teacher_notes``)
 
     @property
     def points(self):
@@ -106,7 +110,7 @@ class Report:
         """The report as plain JSON data (a line of the journal)."""
         return {"learner": self.learner, "notebook": self.notebook, "exercise_set": self.exercise_set,
                 "seconds": round(self.seconds, 2), "problem": self.problem, "seed": self.seed,
-                "sandboxed": self.sandboxed,
+                "sandboxed": self.sandboxed, "notes": list(self.notes),
                 "rows": [{**row.as_dict(), "message": row.message} for row in self.rows]}
 
     @classmethod
@@ -115,7 +119,7 @@ class Report:
                     r["status"], r["reason"], r.get("message", ""), r.get("diagnosis", "")) for r in record["rows"]]
         return cls(record["learner"], record["notebook"], record["exercise_set"], rows,
                    float(record.get("seconds", 0.0)), record.get("problem", ""), int(record.get("seed", 0)),
-                   bool(record.get("sandboxed", False)))
+                   bool(record.get("sandboxed", False)), [str(n) for n in record.get("notes", [])])
 
 
 def read_submission(path, expected_set=None):
@@ -180,6 +184,23 @@ def _as_dict(value):
     return value if isinstance(value, dict) else {}
 
 
+def teacher_notes(cells):
+    """What a teacher should look at before trusting a score, from the code cells: a notebook whose
+    code writes out a lot of literal data (a pasted data set, labels and all) -> [note]."""
+    chars = 0
+    for _, source, _ in cells:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue            # IPython magics, or code that will fail in its own cell
+        chars += sum(len(node.value) if isinstance(node.value, (str, bytes)) else len(repr(node.value))
+                     for node in ast.walk(tree) if isinstance(node, ast.Constant))
+    if chars <= WRITTEN_OUT_DATA_CHARS:
+        return []
+    return [f"its code writes out {chars / 1000:.0f} thousand characters of literal numbers and text (a pasted "
+            f"data set?): read it before trusting the score"]
+
+
 def _code_cells(nb, filename="the notebook"):
     """[(index, source, exercise defined there or None)] of the cells to run (check cells
     skipped). Cells of another shape are left out; a code cell whose source is not text is
@@ -230,10 +251,10 @@ class _Grading:
                 if index in self.skipped:
                     continue
                 outcome = self.session.run(source, self.cell_timeout)
-                if outcome["status"] == "ok":
+                if outcome["status"] == Status.OK:
                     continue
                 self.cell_errors[index] = outcome
-                if outcome["status"] == "dead" or outcome.get("restarted"):
+                if outcome["status"] == Status.CRASHED or outcome.get("restarted"):
                     self.skipped[index] = outcome
                     fresh = True
                     break
@@ -242,7 +263,7 @@ class _Grading:
             self.restarts += 1
             if self.restarts > MAX_RESTARTS:
                 raise SubmissionError("the notebook crashed its kernel too many times to be graded")
-            if self.session.client is None or outcome["status"] == "dead":
+            if self.session.client is None or outcome["status"] == Status.CRASHED:
                 self.session.restart()
 
     def collect(self, exercise, cases):
@@ -251,27 +272,23 @@ class _Grading:
         token = secrets.token_hex(8)
         in_stem = os.path.join(self.inputs_dir, f"in_{token}")
         out_stem = os.path.join(self.answers_dir, f"out_{token}")
-        runner.save(in_stem, [(c.args, c.kwargs) for c in cases])
+        wire.save(in_stem, [(c.args, c.kwargs) for c in cases])
         for suffix in (".json", ".npz"):
             os.chmod(in_stem + suffix, 0o644)
-        source = (f"__mlp_course_runner = {{'__name__': '__mlp_course_runner__'}}\n"
-                  f"exec(compile({RUNNER_SOURCE!r}, '<mlp-course-runner>', 'exec'), __mlp_course_runner)\n"
-                  f"__mlp_course_runner['collect_in_kernel'](__import__('IPython').get_ipython().user_ns, "
-                  f"{exercise.name!r}, {in_stem!r}, {out_stem!r}, {self.references(exercise)!r}, "
-                  f"{float(exercise.time_budget)!r}, {dict(exercise.errstate or {})!r})\n"
-                  f"del __mlp_course_runner")
-        outcome = self.session.run(source, exercise.time_budget + 20)
-        if outcome["status"] in ("dead", "timeout"):
-            if outcome["status"] == "dead" or outcome.get("restarted"):
+        source = in_kernel.kernel_code(exercise.name, in_stem, out_stem, self.references(exercise),
+                                       exercise.time_budget, exercise.errstate)
+        outcome = self.session.run(source, exercise.time_budget + COLLECT_SLACK_SECONDS)
+        if outcome["status"] in (Status.CRASHED, Status.TIMEOUT):
+            if outcome["status"] == Status.CRASHED or outcome.get("restarted"):
                 self.replay()
-            status = "crashed" if outcome["status"] == "dead" else "timeout"
+            status = outcome["status"]
             why = ("the kernel died while running it (os._exit, a crash, or no memory left)"
-                   if status == "crashed" else f"it did not finish within {exercise.time_budget:.0f} s")
+                   if status == Status.CRASHED else f"it did not finish within {exercise.time_budget:.0f} s")
             return CheckResult(exercise.name, False, status, f"✗ {exercise.name}: {why}.")
         outcomes = read_answers(out_stem, len(cases), keep_reference_flags=not self.sandboxed)
         if outcomes is None:
             detail = f": {outcome['error']}" if outcome.get("error") else ""
-            return CheckResult(exercise.name, False, "error",
+            return CheckResult(exercise.name, False, Status.ERROR,
                                f"✗ {exercise.name}: its answers could not be read back (the notebook changed "
                                f"the grader's code or files while it ran){detail}.")
         return outcomes
@@ -315,8 +332,9 @@ def grade_notebook(path, learner=None, expected_set=None, cell_timeout=120, seed
         report.seconds = time.perf_counter() - start
         return report
     report = Report(learner, path.name, set_name, seed=seed, sandboxed=sandbox is not None)
-    workdir = tempfile.mkdtemp(prefix="mlp-grade-")
     cells = _code_cells(nb, path.name)
+    report.notes = teacher_notes(cells)
+    workdir = temporary_folder("mlp-grade-")
     try:
         if sandbox is not None:
             sandbox = sandbox.with_package(_sanitized_package(set_name, exercises))
@@ -340,7 +358,7 @@ def grade_notebook(path, learner=None, expected_set=None, cell_timeout=120, seed
                                        result.reason.lstrip("✓✗ "), result.message,
                                        getattr(result, "diagnosis", "")))
         except SubmissionError as exc:
-            _fill(report, exercises, "crashed", str(exc))
+            _fill(report, exercises, Status.CRASHED, str(exc))
         finally:
             grading.close()
     finally:
@@ -378,7 +396,7 @@ def _copy_notebook(path, home, session):
         os.chown(target, session.uid, session.uid)
 
 
-def invalid_report(learner, notebook, exercise_set, problem, seed=0, status="invalid"):
+def invalid_report(learner, notebook, exercise_set, problem, seed=0, status=Status.INVALID):
     """The report of a submission that cannot be graded: a row per exercise of its set (or
     one row "*" when the set is unknown), each with the reason."""
     report = Report(learner, notebook, exercise_set or "?", problem=cut(problem, MAX_REASON_CHARS), seed=seed)
@@ -409,7 +427,7 @@ def read_answers(out_stem, n, keep_reference_flags=False):
                 return None
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in npz.files}
-        outcomes = runner.decode(tree, arrays)
+        outcomes = wire.decode(tree, arrays)
     except Exception:   # anything a hostile kernel could write: the answers cannot be read
         return None
     return _trusted(outcomes, n, keep_reference_flags)
@@ -428,31 +446,34 @@ def _read_bounded(path):
 
 
 def _trusted(outcomes, n, keep_reference_flags=False):
-    """Outcomes as ``runner.call_cases`` writes them, keeping only what may be believed: the
+    """Outcomes as ``in_kernel.collect`` writes them, keeping only what may be believed: the
     returned value, and what can only lower a score (the call failed, and how)."""
     if not isinstance(outcomes, list) or len(outcomes) != n:
         return None
     kept = []
     for outcome in outcomes:
-        if not isinstance(outcome, dict) or outcome.get("status") not in CALL_STATUSES:
+        if not isinstance(outcome, dict) or not isinstance(outcome.get("status"), str) or outcome["status"] not in CALL:
             return None
-        if outcome["status"] == "ok" and "value" not in outcome:
+        if outcome["status"] == Status.OK and "value" not in outcome:
             return None
-        clean = {"status": outcome["status"], "reference_called": []}
-        if outcome["status"] == "ok":
+        clean = {"status": Status(outcome["status"]), "reference_called": []}
+        if clean["status"] == Status.OK:
             clean["value"] = outcome["value"]
+            changed = outcome.get("changed_inputs")     # it can only fail a check, so it may be believed
+            if isinstance(changed, list):
+                clean["changed_inputs"] = [cut(path, 100) for path in changed[:10] if isinstance(path, str)]
         for key in ("error", "line", "where", "function", "found"):
             if key in outcome:
-                clean[key] = cut(outcome[key], 300)
-        if outcome["status"] == "timeout":
+                clean[key] = cut(outcome[key], MAX_FIELD_CHARS)
+        if clean["status"] == Status.TIMEOUT:
             budget = outcome.get("budget")
             clean["budget"] = float(budget) if isinstance(budget, (int, float)) and np.isfinite(budget) else 0.0
         called = outcome.get("reference_called")
         if keep_reference_flags and isinstance(called, list) and called:
-            clean["reference_called"] = [cut(name, 100) for name in called[:5]]
+            clean["reference_called"] = [cut(name, MAX_FIELD_CHARS) for name in called[:MAX_REFERENCE_NAMES]]
         if clean.get("error", "").startswith("ModuleNotFoundError"):
             clean["error"] += f" ({ONLY_ALLOWED})"
-        if clean["status"] == "error" and clean.get("error", "").startswith(NOT_AVAILABLE):
+        if clean["status"] == Status.ERROR and clean.get("error", "").startswith(NOT_AVAILABLE):
             clean["reference_called"] = [clean["error"].split(": ", 1)[-1].split(" is not available")[0]]
         kept.append(clean)
     return kept
@@ -464,15 +485,15 @@ def _own_cell_problem(result, exercise, cells, cell_errors):
     for index, _, name in cells:
         if name == exercise.name and index in cell_errors:
             error = cell_errors[index]
-            status = {"dead": "crashed", "timeout": "timeout"}.get(error["status"], "error")
-            what = {"crashed": "crashed the kernel", "timeout": "did not finish in time"}.get(
+            status = error["status"] if error["status"] in (Status.CRASHED, Status.TIMEOUT) else Status.ERROR
+            what = {Status.CRASHED: "crashed the kernel", Status.TIMEOUT: "did not finish in time"}.get(
                 status, f"raised {error.get('error', 'an error')}")
             if error.get("error", "").startswith("it waits for keyboard input"):
                 what = error["error"]
             elif "ModuleNotFoundError" in error.get("error", ""):
                 what += f" ({ONLY_ALLOWED})"
             elif NOT_AVAILABLE in error.get("error", ""):
-                status = "reference_called"
+                status = Status.REFERENCE_CALLED
             return CheckResult(exercise.name, False, status,
                                f"✗ {exercise.name}: the cell that defines it {what}; it must run without errors.")
     return result

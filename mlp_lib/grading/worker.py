@@ -1,8 +1,10 @@
 """A grading worker: ``python -m mlp_lib.grading.worker`` reads one job per line on stdin
 (``{"path", "learner", "options"}``), grades that notebook and writes its record as one JSON line
-on stdout. The supervisor (``batch.py``) starts it and replaces it if it dies."""
+on stdout (or ``{"worker_error": text}`` when grading it failed in the grader itself). The
+supervisor (``batch.py``) starts it and replaces it if it dies."""
 import json
 import sys
+import traceback
 
 from .sandbox import Limits, Sandbox
 from .submission import grade_notebook
@@ -20,7 +22,12 @@ def main():
     out = sys.stdout
     sys.stdout = sys.stderr   # nothing but records on the supervisor's pipe
     for line in sys.stdin:
-        out.write(json.dumps(grade_job(json.loads(line)), ensure_ascii=False) + "\n")
+        try:
+            answer = grade_job(json.loads(line))
+        except Exception as exc:          # the grader's own failure: say what it was, take the next job
+            traceback.print_exc()
+            answer = {"worker_error": f"{type(exc).__name__}: {exc}"[:2000]}
+        out.write(json.dumps(answer, ensure_ascii=False) + "\n")
         out.flush()
 
 

@@ -6,6 +6,10 @@ arguments, so a learner's own activation, loss, layer or update rule can be plug
     from mlp_lib.widgets import lr_explorer
     lr_explorer()                       # XOR, 2-4-1 tanh network, log-scale learning-rate slider
 """
+from .._optional import require
+
+require("mlp_lib.widgets", "ipywidgets", "matplotlib", "PIL")
+
 from .common import Progress, WidgetHandle, progress
 from .digit_browser import digit_browser
 from .gradient_flow import gradient_flow

@@ -7,9 +7,11 @@ and the same code runs (and is tested) without a browser.
 """
 import io
 import math
+import numbers
 import time
 
 import ipywidgets as W
+import numpy as np
 from matplotlib.figure import Figure
 
 from ..validation import check_positive
@@ -74,8 +76,9 @@ def loss_text(loss, label="final loss"):
 
 
 def check_choice(value, choices, name):
-    """Raise a ValueError naming the valid choices unless ``value`` is one of them."""
-    if value not in choices:
+    """Raise a ValueError naming the valid choices unless ``value`` is one of them (a name or a
+    number: True is not the learning rate 1.0)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (str, numbers.Real)) or value not in choices:
         raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
     return value
 
@@ -90,6 +93,10 @@ class Progress:
 
     def __init__(self, epochs, description="training", then=None):
         check_positive(epochs, "epochs", integer=True)
+        if not isinstance(description, str):
+            raise TypeError(f"description must be a str, got {description!r}")
+        if then is not None and not callable(then):
+            raise TypeError(f"then must be an on_epoch function (epoch, history) -> stop, or None; got {then!r}")
         self.bar = W.IntProgress(value=0, min=0, max=int(epochs), description=description)
         self.label = W.Label("")
         self.ui = W.HBox([self.bar, self.label])

@@ -6,7 +6,7 @@
 import ipywidgets as W
 import numpy as np
 
-from ..validation import as_float_array, check_same_length
+from ..validation import as_float_array, check_flag, check_same_length
 from .common import WidgetHandle, figure_png, image_widget, new_figure
 
 
@@ -23,7 +23,7 @@ def digit_browser(images, predict_proba, labels=None, names=None, only_wrong=Fal
     ``images``), "probabilities" (C,), "prediction", "label" (or None), "name" (or None),
     "predictions" (n,), "wrong" (number misclassified, or None), "png".
     """
-    X = as_float_array(images, "images", ndim=(2, 3))
+    X = as_float_array(images, "images", ndim=(2, 3), nonempty=True)
     X = X.reshape(len(X), -1)
     if X.shape[1] != 64 or len(X) == 0:
         raise ValueError(f"images must be n >= 1 digits of 8x8 = 64 pixels, (n, 64) or (n, 8, 8); got {np.shape(images)}")
@@ -39,6 +39,7 @@ def digit_browser(images, predict_proba, labels=None, names=None, only_wrong=Fal
     if names is not None:
         names = [str(n) for n in names]
         check_same_length(X, names, "images", "names")
+    only_wrong = check_flag(only_wrong, "only_wrong")
     if only_wrong and labels is None:
         raise ValueError("only_wrong=True needs the true labels: pass labels=")
     wrong_idx = np.flatnonzero(predictions != labels) if labels is not None else np.arange(0)

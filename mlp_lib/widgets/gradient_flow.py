@@ -10,6 +10,7 @@ import numpy as np
 
 from ..data import Standardizer, make_moons
 from ..model import MLP
+from ..validation import as_float_array, check_real
 from .common import WidgetHandle, figure_png, image_widget, new_figure
 
 
@@ -35,16 +36,17 @@ def gradient_flow(X=None, y=None, activations=("sigmoid", "tanh", "relu"), depth
     if X is None:
         X, y = make_moons(200, seed=0)
         X = Standardizer().fit_transform(X)
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2:
-        raise ValueError(f"X must be a 2-D array (N, D), got shape {X.shape}")
+    X = as_float_array(X, "X", ndim=2, nonempty=True)
+    depth = check_real(depth, "depth", 1, 30, integer=True)                # the sliders' ranges
+    width = check_real(width, "width", 1, 1024, integer=True)
+    scale = check_real(scale, "scale", 10 ** -0.6, 10 ** 0.6)
     if not isinstance(activations, dict):
         if isinstance(activations, str) or not all(isinstance(a, str) for a in activations):
             raise TypeError(f"activations must be a sequence of names or a dict label -> activation, "
                             f"got {activations!r}")
         activations = {name: name for name in activations}
     if not activations:
-        raise ValueError("activations must name at least one activation")
+        raise ValueError(f"activations must name at least one activation, got {activations!r}")
     for label, activation in activations.items():   # fail now, with MLP's message, not in a callback
         MLP([X.shape[1], 1], activation=activation, loss=loss)
     controls = {

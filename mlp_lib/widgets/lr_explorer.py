@@ -14,7 +14,7 @@ from ..data import make_xor
 from ..model import MLP
 from ..plots import LiveLossCurves, LiveProbabilityMap
 from ..train import train
-from ..validation import as_float_array, check_positive
+from ..validation import as_float_array, check_real
 from .common import WidgetHandle, image_widget, loss_text
 from .live_figure import LiveFigure
 
@@ -27,18 +27,21 @@ def lr_explorer(X=None, y=None, layer_sizes=(2, 4, 1), activation="tanh", loss="
     X: (N, D), y: (N,) (default: the four XOR points); layer_sizes, activation, loss, affine:
     passed to ``MLP`` (names or the learner's own functions); optimizer: a name or an update
     rule, with ``optimizer_kwargs``; full-batch ``train`` for ``epochs`` epochs from ``seed``.
-    blowup: a loss above blowup * (first epoch's loss) counts as diverged.
+    blowup: a loss above blowup * (first epoch's loss) counts as diverged (math.inf: only train's rule).
     -> WidgetHandle: controls "lr", "epochs"; state "history", "final_loss", "diverged",
     "message", "diverged_at" (0-based index of the epoch, or None), "model", "png".
     """
     if X is None:
         X, y = make_xor()
-    X = as_float_array(X, "X", ndim=2)
-    if blowup <= 1:
-        raise ValueError(f"blowup must be a factor > 1, got {blowup!r}")
-    check_positive(lr, "lr")
-    if not 0 < lr_range[0] <= lr <= lr_range[1]:
-        raise ValueError(f"lr must lie in lr_range {tuple(lr_range)}, got {lr!r}")
+    X = as_float_array(X, "X", ndim=2, nonempty=True)
+    if blowup != math.inf:                      # inf: only train's own divergence rule counts
+        blowup = check_real(blowup, "blowup", 1, low_open=True)
+    if not isinstance(lr_range, (tuple, list)) or len(lr_range) != 2:
+        raise TypeError(f"lr_range must be a pair (lowest, highest) of learning rates, got {lr_range!r}")
+    low = check_real(lr_range[0], "lr_range[0]", 0, low_open=True)
+    lr_range = (low, check_real(lr_range[1], "lr_range[1]", low))
+    lr = check_real(lr, "lr (within lr_range)", *lr_range)
+    epochs = check_real(epochs, "epochs", 10, 2000, integer=True)       # the slider's range
     lo, hi = (math.log10(v) for v in lr_range)
     controls = {
         "lr": W.FloatLogSlider(value=lr, base=10, min=lo, max=hi, step=0.1, description="learning rate",

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..activations import get_activation
 from ..data import make_blobs
-from ..validation import as_float_array, check_same_length
+from ..validation import as_float_array, check_real, check_same_length
 from .common import WidgetHandle, image_widget
 from .live_figure import LiveFigure
 
@@ -25,7 +25,7 @@ def neuron_explorer(X=None, y=None, activation="sigmoid", w=(1.0, -1.0), b=0.0):
     """
     if X is None:
         X, y = make_blobs(n=40, centers=[[-1.0, -1.0], [1.0, 1.2]], std=0.7, seed=1)
-    X = as_float_array(X, "X", ndim=2)
+    X = as_float_array(X, "X", ndim=2, nonempty=True)
     if X.shape[1] != 2:
         raise ValueError(f"X must have 2 features (columns) to draw in the plane, got shape {X.shape}")
     y = np.asarray(y)
@@ -33,6 +33,10 @@ def neuron_explorer(X=None, y=None, activation="sigmoid", w=(1.0, -1.0), b=0.0):
     if not np.all((y == 0) | (y == 1)):
         raise ValueError(f"y must hold labels 0 and 1, got values {np.unique(y)}")
     f, _ = get_activation(activation)
+    if not isinstance(w, (tuple, list, np.ndarray)) or len(w) != 2:
+        raise TypeError(f"w must be a pair (w1, w2) of numbers in [-5, 5], got {w!r}")
+    w = [check_real(v, f"w[{i}]", -5, 5) for i, v in enumerate(w)]        # the sliders' range
+    b = check_real(b, "b", -5, 5)
     slider = dict(min=-5.0, max=5.0, step=0.1, continuous_update=True, readout_format=".1f")
     controls = {"w1": W.FloatSlider(value=w[0], description="$w_1$", **slider),
                 "w2": W.FloatSlider(value=w[1], description="$w_2$", **slider),

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..optim import adam, rmsprop, sgd
 from ..surfaces import SURFACES, descend, get_surface
+from ..validation import check_real
 from .common import WidgetHandle, image_widget
 from .live_figure import LiveFigure
 
@@ -34,6 +35,7 @@ def optimizer_race(surface="bowl", optimizers=None, steps=100):
     """
     get_surface(surface)
     entries = _optimizer_entries(optimizers)
+    steps = check_real(steps, "steps", 5, 500, integer=True)              # the slider's range
     controls = {"surface": W.Dropdown(options=list(SURFACES), value=surface, description="surface"),
                 "steps": W.IntSlider(value=steps, min=5, max=500, step=5, description="steps",
                                      continuous_update=False)}
@@ -107,5 +109,7 @@ def _optimizer_entries(optimizers):
         rule, hyper, lr = entry + (None, {}, 0.01)[len(entry):]
         if not callable(rule):
             raise TypeError(f"optimizer {name!r} must be an update rule (a function), got {rule!r}")
-        entries[name] = (rule, dict(hyper), float(lr))
+        if not isinstance(hyper, dict):
+            raise TypeError(f"optimizer {name!r}: hyper must be a dict of keyword arguments, got {hyper!r}")
+        entries[name] = (rule, dict(hyper), check_real(lr, f"the lr of optimizer {name!r}", 1e-4, 10))
     return entries

@@ -19,6 +19,7 @@ from ..data import make_blobs, make_circles, make_moons, make_spirals, make_xor,
 from ..model import MLP
 from ..plots import LiveLossCurves, LiveProbabilityMap
 from ..train import train
+from ..validation import check_real
 from .common import WidgetHandle, check_choice, image_widget, loss_text
 from .live_figure import LiveFigure
 
@@ -93,6 +94,15 @@ def playground(dataset="circles", noise=0.1, hidden_layers=2, units=16, activati
     """
     check_choice(dataset, DATASETS, "dataset")
     check_choice(optimizer, OPTIMIZERS, "optimizer")
+    check_choice(activation, ACTIVATIONS, "activation")
+    check_choice(lr, LEARNING_RATES, "lr")
+    check_choice(l2, L2_STRENGTHS, "l2")
+    noise = check_real(noise, "noise", 0, 0.5)                             # the sliders' ranges
+    hidden_layers = check_real(hidden_layers, "hidden_layers", 0, 4, integer=True)
+    units = check_real(units, "units", 1, 32, integer=True)
+    batch_size = check_real(batch_size, "batch_size", 1, 200, integer=True)
+    seed = check_real(seed, "seed", 0, 9999, integer=True)
+    refresh = check_real(refresh, "refresh", 0, low_open=True)
     c = {
         "dataset": W.Dropdown(options=list(DATASETS), value=dataset, description="data"),
         "noise": W.FloatSlider(value=noise, min=0.0, max=0.5, step=0.05, description="noise",

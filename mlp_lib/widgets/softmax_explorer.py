@@ -15,6 +15,7 @@ import numpy as np
 
 from ..activations import softmax as reference_softmax
 from ..losses import softmax_cross_entropy
+from ..validation import as_float_array
 from .common import WidgetHandle, image_widget, loss_text
 from .live_figure import LiveFigure
 
@@ -40,16 +41,17 @@ def softmax_explorer(logits=(2.0, 1.0, -1.0), label=0, softmax=reference_softmax
     -> WidgetHandle: controls "z0" .. "z<C-1>", "label"; state "logits" (C,), "probs" (C,),
     "loss", "grad" (C,) cross-entropy gradient, "se_grad" (C,) squared-error gradient, "png".
     """
-    z_start = np.asarray(logits, dtype=np.float64)
+    z_start = as_float_array(logits, "logits")
     if z_start.ndim != 1 or not 2 <= len(z_start) <= 6:
         raise ValueError(f"logits must be a list of 2 to 6 numbers, got {logits!r}")
     if np.any(np.abs(z_start) > LOGIT_RANGE):
         raise ValueError(f"logits must lie in [-{LOGIT_RANGE:g}, {LOGIT_RANGE:g}], got {logits!r}")
     C = len(z_start)
-    if not isinstance(label, (int, np.integer)) or not 0 <= label < C:
+    if isinstance(label, (bool, np.bool_)) or not isinstance(label, (int, np.integer)) or not 0 <= label < C:
         raise ValueError(f"label must be a class index in 0..{C - 1}, got {label!r}")
-    if not callable(softmax) or not callable(loss):
-        raise TypeError("softmax and loss must be functions")
+    for name, fn in (("softmax", softmax), ("loss", loss)):
+        if not callable(fn):
+            raise TypeError(f"softmax and loss must be functions: {name} is {fn!r}")
 
     controls = {f"z{k}": W.FloatSlider(value=float(z_start[k]), min=-LOGIT_RANGE, max=LOGIT_RANGE, step=0.1,
                                        description=f"logit z{k}", readout_format=".1f")
