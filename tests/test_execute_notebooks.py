@@ -38,8 +38,12 @@ plt.show()
 ```{code-cell} ipython3
 :tags: [nbval-ignore-output]
 
-slider = ipywidgets.FloatSlider(value=1.0, description="lr")
-ipywidgets.VBox([slider, ipywidgets.HTML("<b>loss</b>")])
+import io
+buffer = io.BytesIO()
+fig.savefig(buffer, format="png")
+slider = ipywidgets.FloatLogSlider(value=0.5, min=-3, max=1, description="lr")
+ipywidgets.VBox([ipywidgets.HBox([slider, ipywidgets.Dropdown(options=["sgd", "adam"], value="adam")]),
+                 ipywidgets.HTML("<b>loss 0.25</b>"), ipywidgets.Image(value=buffer.getvalue())])
 ```
 """
 
@@ -69,6 +73,12 @@ def test_a_notebook_with_a_widget_executes_to_the_same_bytes(tmp_path):
                   if value.startswith("IPY_MODEL_")}
     assert references and references <= set(state), "every reference points at a saved model"
     assert notebook_pairs.pair_differences(tmp_path / "demo.ipynb") == []
+
+    # the widget's output carries a picture of it for frontends without the live model
+    bundle = nb["cells"][-1]["outputs"][0]["data"]
+    picture = "".join(bundle["text/html"])
+    assert "lr: <b>0.500</b>" in picture and "<b>adam</b>" in picture and "<b>loss 0.25</b>" in picture
+    assert picture.count('<img src="data:image/png;base64,iVBOR') == 1
 
 
 def _strings(value):
@@ -108,3 +118,17 @@ def test_widget_ids_are_renumbered_consistently():
     state = nb.metadata.widgets[execute_notebooks.WIDGET_STATE]["state"]
     assert set(state) == {zero, one}
     assert state[zero]["state"] == {"children": ["IPY_MODEL_" + one], "layout": "IPY_MODEL_" + one}
+
+
+def test_consecutive_stream_outputs_are_joined_however_the_kernel_split_them():
+    stream = lambda name, text: nbformat.v4.new_output("stream", name=name, text=text)
+    cell = nbformat.v4.new_code_cell("print(1); print(2)", outputs=[
+        stream("stdout", "a\n"), stream("stdout", "b"), stream("stdout", "\n"), stream("stderr", "warning\n"),
+        nbformat.v4.new_output("display_data", data={"text/plain": "x"}), stream("stdout", "c\n")])
+    nb = nbformat.v4.new_notebook(cells=[cell, nbformat.v4.new_markdown_cell("text")])
+    execute_notebooks.coalesce_streams(nb)
+    outputs = nb.cells[0].outputs
+    assert [(o.output_type, o.get("name"), o.get("text")) for o in outputs] == [
+        ("stream", "stdout", "a\nb\n"), ("stream", "stderr", "warning\n"), ("display_data", None, None),
+        ("stream", "stdout", "c\n")]
+    assert "outputs" not in nb.cells[1]

@@ -3,7 +3,9 @@
 With no arguments, every notebook in notebooks/ and solutions/. A notebook is named by its
 ``.ipynb`` or its ``.md`` text twin. Each is first updated from its text (the source people
 edit: cells keep their ids and outputs where the text keeps them), then runs in a fresh kernel
-of the current environment, from its own folder, and is saved with its outputs and widget state.
+of the current environment, from its own folder, and is saved with its outputs and widget state;
+each widget's output also gets a static picture of the widget (tools/widget_snapshots.py) for
+frontends that cannot draw it.
 
 The result depends only on the text and the code: no timing metadata, no timestamps, cell ids
 kept, widget model ids numbered in the order the notebook shows them. Executing an unchanged
@@ -21,10 +23,11 @@ from nbclient import NotebookClient
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import notebook_pairs  # noqa: E402
+import widget_snapshots  # noqa: E402
 
 ROOT = notebook_pairs.ROOT
-WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = widget_snapshots.WIDGET_STATE
+WIDGET_VIEW = widget_snapshots.WIDGET_VIEW
 
 
 class NotebookNewerThanText(RuntimeError):
@@ -64,8 +67,26 @@ def execute(path, timeout=600, from_notebook=False):
     finally:
         if env_backend is not None:
             os.environ["MPLBACKEND"] = env_backend
+    coalesce_streams(nb)
     number_widget_models(nb, ipynb.stem)
+    widget_snapshots.add_snapshots(nb)
     nbformat.write(nb, ipynb)
+
+
+def coalesce_streams(nb):
+    """Join each run of consecutive stdout (or stderr) outputs of a cell into one output: how the
+    kernel splits a cell's printing into messages depends on timing, the joined text does not."""
+    for cell in nb.cells:
+        outputs = []
+        for output in cell.get("outputs", []):
+            previous = outputs[-1] if outputs else None
+            if (output.get("output_type") == "stream" and previous is not None
+                    and previous.get("output_type") == "stream" and previous.get("name") == output.get("name")):
+                previous["text"] = "".join(previous["text"]) + "".join(output["text"])
+            else:
+                outputs.append(output)
+        if "outputs" in cell:
+            cell.outputs = outputs
 
 
 def clear_run_metadata(nb):

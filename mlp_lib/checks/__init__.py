@@ -26,6 +26,7 @@ Modules
   it (with ``runner``, ``wire`` and ``status``, which import only the standard library and
   NumPy) there.
 - ``lessonNN``: one module per lesson, e.g. ``lesson03`` for ``03_backpropagation``.
+- ``demo``: ``needs``, which lets an exercise notebook's demo cell run while its exercise is unwritten.
 
 Adding an exercise (in ``mlp_lib/checks/lessonNN.py``)
 --------------------------------------------------------
@@ -148,6 +149,9 @@ How a solution notebook declares its exercises (``solutions/NN_name.ipynb``)
   ``"mlp_course": {"check": "affine_backward"}`` and ``"nbgrader": {"grade_id":
   "check_affine_backward", "grade": true, "solution": false, "locked": true, "points": 3,
   "schema_version": 3, "task": false}``.
+- A demo cell that calls the learner's functions runs them inside ``with needs(f, g):`` (from
+  ``mlp_lib.checks``), so that the untouched exercise notebook runs from top to bottom: while
+  one of them is unwritten the block is skipped with one line saying which to write first.
 - The points in the notebook equal ``Exercise.points`` (a test compares them); the grader
   takes them from the registry, never from a submitted notebook.
 """
@@ -155,8 +159,9 @@ import importlib
 import pkgutil
 
 from .base import Case, CheckResult, Exercise, Mistake, evaluate, make_check
+from .demo import needs
 
-__all__ = ["Case", "CheckResult", "Exercise", "Mistake", "evaluate", "make_check",
+__all__ = ["Case", "CheckResult", "Exercise", "Mistake", "evaluate", "make_check", "needs",
            "exercise_sets", "get_exercise_set"]
 
 
