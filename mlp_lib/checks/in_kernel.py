@@ -12,6 +12,7 @@ kernel has no ``mlp_lib.checks`` of its own: these modules are all it gets of it
 These modules import only the standard library and NumPy (a test checks it): the kernel may
 have nothing else. The grader trusts nothing they write but the returned values.
 """
+import functools
 import pathlib
 
 from . import wire
@@ -60,8 +61,13 @@ def collect(user_ns, name, in_stem, out_stem, references=(), budget=None, errsta
 def kernel_code(name, in_stem, out_stem, references=(), budget=None, errstate=None):
     """The code (a string) the grader runs in a learner's kernel to collect the answers of the
     function ``name``: the arguments are those of ``collect`` after ``user_ns``."""
-    folder = pathlib.Path(__file__).resolve().parent
-    sources = [(module, (folder / f"{module}.py").read_text(encoding="utf-8")) for module in IN_KERNEL]
     args = ", ".join(repr(a) for a in (name, in_stem, out_stem, tuple(references),
                                        None if budget is None else float(budget), dict(errstate or {})))
-    return _BOOTSTRAP.format(package=PACKAGE, sources=sources, args=args)
+    return _BOOTSTRAP.format(package=PACKAGE, sources=_sources(), args=args)
+
+
+@functools.lru_cache(maxsize=None)
+def _sources():
+    """(module, source text) of the in-kernel modules, read once per process."""
+    folder = pathlib.Path(__file__).resolve().parent
+    return [(module, (folder / f"{module}.py").read_text(encoding="utf-8")) for module in IN_KERNEL]
