@@ -12,7 +12,7 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 from ..gradcheck import rel_error
-from . import diagnose, runner, wire
+from . import diagnose, runner, scenario, wire
 from .status import Status
 
 GRADIENT_TOLERANCE = 1e-7          # relative error of a float64 gradient against the numerical one
@@ -113,7 +113,17 @@ class Exercise:
         branch of the formula is named;
     intermediates: output labels computed before the others (a state before the parameter
         it moves): when they are wrong, they are reported first;
-    arg_names: the argument names used in messages (default: the reference's).
+    arg_names: the argument names used in messages (default: the reference's);
+    scenario: True when the learner's answer is a class: each case's args are ``(steps,)``, a
+        scenario (``scenario.play``) that builds an instance and calls its methods, and the
+        reference and the mistakes take the steps too;
+    uses: package functions (as in ``references``) that the checks call on the learner's
+        answer (``train`` on a learner's model): they stay in the grading package even where
+        another exercise of the set names them in its ``references``, and calling them from
+        that other exercise is recorded and scores zero;
+    before_values: optional (case, value) -> message, (message, id) or None: a condition
+        checked before the values are compared, for a cause that would otherwise show only
+        as wrong values (a model that ignores the parameters it is given).
     """
     name: str
     points: float
@@ -137,6 +147,9 @@ class Exercise:
     regions: Optional[Callable] = None
     intermediates: Sequence[str] = ()
     arg_names: Optional[Sequence[str]] = None
+    scenario: bool = False
+    uses: Sequence[str] = ()
+    before_values: Optional[Callable] = None
 
     @property
     def kind(self):
@@ -191,6 +204,12 @@ def elementwise_numerical(f, h=1e-5):
     return gradient
 
 
+def callable_for(exercise, fn):
+    """What the harness calls for the learner's answer ``fn``: ``fn`` itself, or for a class
+    exercise the player of its scenarios."""
+    return scenario.player(fn) if exercise.scenario else fn
+
+
 def make_check(exercise):
     """Build the learner-facing check ``check_<name>(fn)`` of an exercise."""
     def check(fn):
@@ -200,7 +219,7 @@ def make_check(exercise):
                                  f"not the result of calling it (got a {type(fn).__name__})")
         else:
             cases = exercise.make_cases(np.random.default_rng(exercise.seed))
-            outcomes = runner.call_cases(fn, [(c.args, c.kwargs) for c in cases],
+            outcomes = runner.call_cases(callable_for(exercise, fn), [(c.args, c.kwargs) for c in cases],
                                          exercise.references, exercise.time_budget, exercise.errstate)
             result = evaluate(exercise, cases, outcomes)
         if os.environ.get("NBGRADER_EXECUTION"):
@@ -242,6 +261,11 @@ def evaluate(exercise, cases, outcomes):
         result = _score(exercise, cases, outcomes)
         broken = _promise_problem(exercise, cases, outcomes) if result.status == Status.PASSED else None
         return result if broken is None else broken      # a failed CheckResult is falsy: test for None
+    if exercise.before_values is not None:
+        for case, outcome in zip(cases, outcomes):
+            problem = _condition(exercise, exercise.before_values(case, outcome["value"]), "before-values")
+            if problem is not None:
+                return problem
     expected = [exercise.reference(*_copy(c.args), **_copy(c.kwargs)) for c in cases]
     for case, outcome, want in zip(cases, outcomes, expected):
         problem = _structure_problem(exercise, case, outcome["value"], want)
@@ -252,9 +276,9 @@ def evaluate(exercise, cases, outcomes):
         return _failed(exercise, *problem)
     if exercise.extra is not None:
         for case, outcome in zip(cases, outcomes):
-            problem = exercise.extra(case, outcome["value"])
-            if problem:
-                return _failed(exercise, f"✗ {name}: {problem}", f"{name}/extra-condition")
+            problem = _condition(exercise, exercise.extra(case, outcome["value"]), "extra-condition")
+            if problem is not None:
+                return problem
     notes = []
     if exercise.gradient is not None:
         problem = _gradient_problem(exercise, cases, outcomes)
@@ -266,6 +290,15 @@ def evaluate(exercise, cases, outcomes):
         return problem
     return CheckResult(name, True, Status.PASSED, f"✓ {name} is right: {_describe_cases(cases)}"
                        + "".join(f", {n}" for n in notes) + ".", fraction=1.0)
+
+
+def _condition(exercise, problem, default_id):
+    """A failed CheckResult for what ``extra`` or ``before_values`` returned (a message or
+    (message, id)), or None when it returned nothing."""
+    if not problem:
+        return None
+    message, ident = problem if isinstance(problem, tuple) else (problem, default_id)
+    return _failed(exercise, f"✗ {exercise.name}: {message}", f"{exercise.name}/{ident}")
 
 
 def _failed(exercise, message, diagnosis):

@@ -3,7 +3,8 @@ gets it there.
 
 To collect one exercise's answers, the grader writes the inputs (``wire.save``) where the kernel
 can read them, then runs ``kernel_code(...)`` in the kernel. That code loads fresh copies of the
-in-kernel modules (``IN_KERNEL``: this one, the harness ``runner``, ``wire`` and ``status``) from
+in-kernel modules (``IN_KERNEL``: this one, the harness ``runner``, ``wire``, ``status`` and
+``scenario``, which plays a class exercise's steps) from
 their source text, under a private package name, so that nothing a notebook defined or patched
 takes part; then ``collect`` calls the learner's function from the notebook's namespace on each
 case and writes the outcomes (``wire.save``) for the grader to read back. In the sandbox the
@@ -17,9 +18,10 @@ import pathlib
 
 from . import wire
 from .runner import call_cases
+from .scenario import player
 from .status import Status
 
-IN_KERNEL = ("status", "wire", "runner", "in_kernel")    # in the order they import each other
+IN_KERNEL = ("status", "wire", "runner", "scenario", "in_kernel")    # in the order they import each other
 PACKAGE = "__mlp_course_protocol__"
 
 _BOOTSTRAP = """\
@@ -44,25 +46,28 @@ del __mlp_course_collect
 """
 
 
-def collect(user_ns, name, in_stem, out_stem, references=(), budget=None, errstate=None):
+def collect(user_ns, name, in_stem, out_stem, references=(), budget=None, errstate=None, scenario=False):
     """The entry point inside a learner's kernel: read the cases from ``in_stem``, call the
     learner's function ``name`` from the notebook's namespace ``user_ns`` on each, write the
-    outcomes (``runner.call_cases``) to ``out_stem``."""
+    outcomes (``runner.call_cases``) to ``out_stem``. scenario: ``name`` is a class, and each
+    case is a scenario of steps played on a new instance of it (``scenario.play``)."""
     cases = wire.load(in_stem)
     fn = user_ns.get(name)
     if not callable(fn):
         kind = "missing" if fn is None else type(fn).__name__
         outcomes = [{"status": Status.NOT_DEFINED, "found": kind, "reference_called": []} for _ in cases]
     else:
-        outcomes = call_cases(fn, [(tuple(a), dict(k)) for a, k in cases], references, budget, errstate)
+        outcomes = call_cases(player(fn) if scenario else fn, [(tuple(a), dict(k)) for a, k in cases],
+                              references, budget, errstate)
     wire.save(out_stem, outcomes)
 
 
-def kernel_code(name, in_stem, out_stem, references=(), budget=None, errstate=None):
+def kernel_code(name, in_stem, out_stem, references=(), budget=None, errstate=None, scenario=False):
     """The code (a string) the grader runs in a learner's kernel to collect the answers of the
-    function ``name``: the arguments are those of ``collect`` after ``user_ns``."""
+    function (or class) ``name``: the arguments are those of ``collect`` after ``user_ns``."""
     args = ", ".join(repr(a) for a in (name, in_stem, out_stem, tuple(references),
-                                       None if budget is None else float(budget), dict(errstate or {})))
+                                       None if budget is None else float(budget), dict(errstate or {}),
+                                       bool(scenario)))
     return _BOOTSTRAP.format(package=PACKAGE, sources=_sources(), args=args)
 
 

@@ -2,17 +2,22 @@
 
 The learner writes the affine layer forward (the exercise of lesson 2, checked the same way)
 and backward, the derivative of the sigmoid,
-the gradients of a two-layer network, one gradient-descent step, and trains XOR with them.
+the gradients of a two-layer network, one gradient-descent step, and trains XOR with them;
+then a class ``MyMLP`` of any depth built from those pieces, which ``mlp_lib.train`` can train
+(a class exercise: each case is a scenario, see ``checks.scenario``).
 The network of this lesson: z1 = X W1 + b1, a1 = sigmoid(z1), z2 = a1 W2 + b2 (N, 1),
 p = sigmoid(z2), loss = -mean(y log p + (1 - y) log(1 - p)) over the batch.
 """
+import functools
+
 import numpy as np
 
 from ..activations import sigmoid, sigmoid_prime
 from ..data import make_xor
 from ..gradcheck import numerical_gradient, numerical_gradient_array
 from ..layers import affine_backward, affine_forward
-from ..losses import binary_cross_entropy
+from ..losses import LOSS_RECORDS, binary_cross_entropy
+from . import scenario
 from .base import Case, Exercise, Mistake, elementwise_numerical, make_check
 from .lesson02 import AFFINE_FORWARD, _affine_sizes, _shape, check_affine_forward
 
@@ -343,10 +348,207 @@ TRAIN_XOR = Exercise(
 )
 
 
-EXERCISES = [AFFINE_FORWARD, AFFINE_BACKWARD, SIGMOID_PRIME, TWO_LAYER_GRADIENTS, SGD_STEP, TRAIN_XOR]
+# -- MyMLP (a class) -----------------------------------------------------------------
+
+class MyMLPReference:
+    """The check's reference for ``MyMLP``: sigmoid hidden layers, one output logit, binary
+    cross-entropy, and the members ``train`` needs. ``mistake`` names a typical wrong version.
+
+    layer_sizes: [D, H1, ..., 1]; params: {"W1": (D, H1), "b1": (H1,), ..., "WL": (H, 1), "bL": (1,)}.
+    """
+    loss_record = LOSS_RECORDS["binary_cross_entropy"]
+
+    def __init__(self, layer_sizes, seed=0, mistake=None):
+        rng = np.random.default_rng(seed)
+        self.L, self.mistake = len(layer_sizes) - 1, mistake
+        self.params = {}
+        for l in range(1, self.L + 1):
+            self.params[f"W{l}"] = rng.standard_normal((layer_sizes[l - 1], layer_sizes[l])) / np.sqrt(layer_sizes[l - 1])
+            self.params[f"b{l}"] = np.zeros(layer_sizes[l])
+
+    def check_data(self, X, y):
+        """X: (N, D), y: (N,) labels -> X (N, D) floats, y (N, 1) floats."""
+        X = np.asarray(X, dtype=float)
+        return X, np.asarray(y, dtype=float).reshape(len(X), 1)
+
+    def forward(self, X):
+        """X: (N, D) -> logits (N, 1); keeps (a_{l-1}, W_l, z_l) of every layer."""
+        self.caches, a = [], X
+        for l in range(1, self.L + 1):
+            W = self.params[f"W{l}"]
+            z = a @ W + self.params[f"b{l}"]
+            self.caches.append((a, W, z))
+            a = sigmoid(z) if l < self.L or self.mistake == "output-sigmoid" else z
+            if self.mistake == "hidden-linear" and l < self.L:
+                a = z
+        return a
+
+    def backward(self, dout):
+        """dout: dL/dlogits (N, 1) -> grads, a dict with the keys and shapes of params."""
+        grads, m = {}, self.mistake
+        layers = range(1, self.L + 1) if m == "loop-not-reversed" else range(self.L, 0, -1)
+        for l in layers:
+            a, W, z = self.caches[-1 if m == "cache-overwritten" else l - 1]
+            if l < self.L and m != "no-activation-derivative":
+                dout = dout * sigmoid_prime(sigmoid(z) if m == "derivative-at-output" else z)
+            if m == "output-sigmoid" and l == self.L:
+                dout = dout * sigmoid_prime(z)
+            grads[f"W{l}"] = (dout.T @ a if m == "dW-transposed" else a[-1:].T @ dout[-1:] if m == "dW-last-sample"
+                              else a.T @ dout)
+            grads[f"b{l}"] = dout if m == "db-not-summed" else dout.sum(axis=1) if m == "db-wrong-axis" else dout.sum(axis=0)
+            dout = dout @ W.T
+        return grads
+
+    def forward_backward(self, X, y):
+        """On checked data -> (data loss, penalty 0.0, grads, logits (N, 1))."""
+        logits = self.forward(X)
+        loss, dlogits = binary_cross_entropy(logits, y)
+        return loss, 0.0, self.backward(dlogits), logits
+
+
+def my_mlp_reference(steps):
+    """The reference's results on a scenario (see ``checks.scenario``)."""
+    return scenario.play(MyMLPReference, steps)
+
+
+def _with_mistake(mistake):
+    return lambda steps: scenario.play(functools.partial(MyMLPReference, mistake=mistake), steps)
+
+
+MY_MLP_SIZES = ([3, 1], [2, 4, 1], [3, 5, 4, 1], [2, 3, 3, 3, 1])   # L = 1 to 4
+MY_MLP_BATCHES = (4, 1, 6, 5)
+FORWARD_BACKWARD = ("loss", "penalty", "grads", "logits")
+XOR_START_SEED, XOR_SIZES, XOR_EPOCHS, XOR_LR = 3, [2, 4, 1], 300, 5.0
+XOR_LOSS_BELOW = 0.1        # what the training case must reach (the reference reaches it from its start)
+
+
+def _params(rng, sizes):
+    params = {}
+    for l in range(1, len(sizes)):
+        params[f"W{l}"] = rng.standard_normal((sizes[l - 1], sizes[l]))
+        params[f"b{l}"] = 0.5 * rng.standard_normal(sizes[l])
+    return params
+
+
+def _gradient_steps(sizes, params, X, y):
+    return [("new", (list(sizes),), {"seed": 0}), ("update", "params", params),
+            ("call", "check_data", (X, y), {}, None),
+            ("call", "forward_backward", scenario.PREVIOUS, {}, FORWARD_BACKWARD)]
+
+
+def _training_steps(params):
+    X, y = make_xor()
+    return [("new", (list(XOR_SIZES),), {"seed": 0}), ("update", "params", params),
+            ("apply", "mlp_lib.train:train", (scenario.MODEL, X, y), {"epochs": XOR_EPOCHS, "lr": XOR_LR},
+             (".loss", ".accuracy"))]
+
+
+def _my_mlp_cases(rng):
+    cases = []
+    for sizes, N in zip(MY_MLP_SIZES, MY_MLP_BATCHES):
+        X = rng.standard_normal((N, sizes[0]))
+        y = rng.integers(0, 2, size=N).astype(float)
+        cases.append(Case((_gradient_steps(sizes, _params(rng, sizes), X, y),),
+                          f"layer_sizes {sizes} (L = {len(sizes) - 1}), X {X.shape}: forward_backward",
+                          facts={"N": N, "sizes": sizes}))
+    start = _params(np.random.default_rng(XOR_START_SEED), XOR_SIZES)
+    cases.append(Case((_training_steps(start),), f"XOR, layer_sizes {XOR_SIZES} from a given start, "
+                      f"train(model, X, y, epochs={XOR_EPOCHS}, lr={XOR_LR})", facts={"training": True}))
+    return cases
+
+
+def _my_mlp_numerical(case):
+    if case.facts.get("training"):
+        return {}
+    steps = case.args[0]
+    model = MyMLPReference(steps[0][1][0])
+    model.params.update({k: np.array(v, dtype=float) for k, v in steps[1][2].items()})
+    X, y = model.check_data(*steps[2][2])
+    loss = lambda: binary_cross_entropy(model.forward(X), y)[0]
+    return {"grads": {k: numerical_gradient(loss, model.params[k]) for k in model.params}}
+
+
+def _my_mlp_contract(case, value):
+    """The members ``train`` relies on, before the values: the parameters' names, and that the
+    model computes with the parameters ``train`` puts into ``model.params``."""
+    if case.facts.get("training"):
+        loss = value.get("loss") if isinstance(value, dict) else None
+        if isinstance(loss, list) and len(loss) > 1 and all(isinstance(v, float) for v in loss) \
+                and max(loss) - min(loss) <= 1e-12 * max(1.0, abs(loss[0])):
+            return (f"trained with train, the loss never moved ({loss[0]:.4f} at every epoch): train updates the "
+                    f"arrays in model.params (it puts new arrays under the same names), so every forward pass "
+                    f"must read the weights from self.params; copies kept elsewhere (a list, layer objects "
+                    f"holding their own arrays) are never updated.", "ignores-params")
+        return None
+    grads = value.get("grads") if isinstance(value, dict) else None
+    want = [f"{p}{l}" for l in range(1, len(case.facts["sizes"])) for p in "Wb"]
+    if isinstance(grads, dict) and sorted(grads) != sorted(want):
+        return (f"the gradients are named {', '.join(map(str, grads)) or '(none)'}; train expects the names "
+                f"{', '.join(want)}: model.params and the grads of forward_backward both use W1, b1 for the "
+                f"first layer up to W{len(want) // 2}, b{len(want) // 2} for the output layer.", "parameter-names")
+    return None
+
+
+def _my_mlp_trained(case, value):
+    """The training case reaches the stated loss and all four XOR points."""
+    if not case.facts.get("training"):
+        return None
+    loss, accuracy = value["loss"][-1], value["accuracy"][-1]
+    if not (loss < XOR_LOSS_BELOW and accuracy == 1.0):
+        return (f"trained on XOR, the loss is {loss:.4f} and the accuracy {accuracy:.0%}; it must reach a loss "
+                f"below {XOR_LOSS_BELOW} with all four points right.", "not-trained")
+    return None
+
+
+MY_MLP = Exercise(
+    name="MyMLP",
+    points=4,
+    scenario=True,
+    make_cases=_my_mlp_cases,
+    reference=my_mlp_reference,
+    gradient=_my_mlp_numerical,
+    before_values=_my_mlp_contract,
+    extra=_my_mlp_trained,
+    result="your model",
+    arg_names=("scenario",),
+    time_budget=60.0,
+    references=("mlp_lib.model:MLP.__init__", "mlp_lib.model:MLP.forward_backward", "mlp_lib.model:MLP.loss",
+                "mlp_lib.model:MLP.forward", "mlp_lib.model:MLP._forward", "mlp_lib.model:MLP._backward"),
+    uses=("mlp_lib.train:train", "mlp_lib.optim:sgd"),
+    mistakes=[
+        Mistake("the layers' caches overwrite each other: keep one cache per layer (a list, or a dict by layer), "
+                "so that the backward pass of layer l uses layer l's own input and weights, not the last layer's.",
+                _with_mistake("cache-overwritten"), id="caches-overwritten"),
+        Mistake("the backward loop runs forwards: the gradient starts at the output, so it must visit the layers "
+                "in reverse, from layer L down to layer 1.", _with_mistake("loop-not-reversed"),
+                id="backward-loop-not-reversed"),
+        Mistake("a dW is transposed: dW_l has the shape of W_l, the layer's input transposed times dout.",
+                _with_mistake("dW-transposed"), id="dW-transposed"),
+        Mistake("dW keeps only the last example of the batch: it must add up the contributions of all N examples.",
+                _with_mistake("dW-last-sample"), id="dW-not-accumulated"),
+        Mistake("the hidden activation's derivative is missing: going back through a = sigmoid(z) multiplies the "
+                "gradient by sigmoid'(z) of that layer, entry by entry.", _with_mistake("no-activation-derivative"),
+                id="missing-activation-derivative"),
+        Mistake("the activation's derivative is evaluated at the layer's output a = sigmoid(z) instead of at the "
+                "pre-activation z.", _with_mistake("derivative-at-output"), id="derivative-at-the-output"),
+        Mistake("a bias gradient is not summed over the batch: db_l has the shape of b_l, the sum of dout over "
+                "the rows.", _with_mistake("db-not-summed"), id="bias-gradient-not-summed"),
+        Mistake("a bias gradient is summed over the wrong axis: add up over the batch (the rows).",
+                _with_mistake("db-wrong-axis"), id="bias-gradient-wrong-axis"),
+        Mistake("the output layer goes through a sigmoid too: forward must return the logits z_L, because the "
+                "loss (binary cross-entropy from logits) applies the sigmoid itself.",
+                _with_mistake("output-sigmoid"), id="output-through-sigmoid"),
+        Mistake("the hidden layers are not activated: a_l = sigmoid(z_l) for every layer but the last.",
+                _with_mistake("hidden-linear"), id="hidden-layers-linear"),
+    ],
+)
+
+
+EXERCISES = [AFFINE_FORWARD, AFFINE_BACKWARD, SIGMOID_PRIME, TWO_LAYER_GRADIENTS, SGD_STEP, TRAIN_XOR, MY_MLP]
 
 check_affine_backward = make_check(AFFINE_BACKWARD)
 check_sigmoid_prime = make_check(SIGMOID_PRIME)
 check_two_layer_gradients = make_check(TWO_LAYER_GRADIENTS)
 check_sgd_step = make_check(SGD_STEP)
 check_train_xor = make_check(TRAIN_XOR)
+check_MyMLP = make_check(MY_MLP)

@@ -1,0 +1,104 @@
+"""A scenario: what a check does with a learner's class, written as plain data.
+
+An instance cannot cross the wire (``wire``), so an exercise whose answer is a class sends a
+scenario instead: a list of steps that build one instance and call its methods, each step a
+tuple of plain data,
+
+    ("new", args, kwargs)                     model = cls(*args, **kwargs)
+    ("update", "params", {name: array})       model.params.update(copies of the arrays), as ``train`` does
+    ("call", "forward_backward", args, kwargs, names)
+                                              value = model.forward_backward(*args, **kwargs)
+    ("apply", "mlp_lib.train:train", args, kwargs, names)
+                                              value = train(*args, **kwargs), with the string
+                                              "model" in args standing for the instance
+
+In a "call", ``args`` may be the string "previous": the previous step's value, unpacked as the
+arguments (``forward_backward(*check_data(X, y))``). ``names`` says what the value is kept as in
+the scenario's result: a name, a tuple of names for a returned tuple, a tuple of attribute
+names prefixed with "." for an object (``(".loss", ".accuracy")`` of a ``History``), or None (not
+kept). The result of ``play`` is the dict {name: value} of what was kept, plain data.
+
+A step that needs a member the model lacks raises an ``AttributeError`` saying what the model
+must have; a learner's error inside a method is the learner's error, as for a function.
+
+This module imports only the standard library and NumPy: it is part of the code the grader
+runs inside a learner's kernel (see ``in_kernel``).
+"""
+import importlib
+
+import numpy as np
+
+MODEL = "model"          # in the arguments of an "apply" step: the instance
+PREVIOUS = "previous"    # as the arguments of a "call" step: the previous step's value
+
+
+def player(cls):
+    """The function ``play(steps)`` for the learner's class ``cls``, named after it, which the
+    harness calls like any learner function."""
+    def play_steps(steps):
+        return play(cls, steps)
+    play_steps.__name__ = getattr(cls, "__name__", "the class")
+    return play_steps
+
+
+def play(cls, steps):
+    """Run the scenario ``steps`` (see the module's docstring) on a new instance of ``cls``.
+    -> {name: value} of the kept values."""
+    kept, model, previous = {}, None, None
+    for step in steps:
+        kind = step[0]
+        if kind == "new":
+            model = cls(*step[1], **step[2])
+            previous = None
+        elif kind == "update":
+            target = _member(model, step[1])
+            if not hasattr(target, "update"):
+                raise TypeError(f"model.{step[1]} must be a dict {{name: array}}, got a {type(target).__name__}")
+            target.update({name: np.array(value) for name, value in step[2].items()})
+            previous = None
+        elif kind == "call":
+            args = tuple(previous) if isinstance(step[2], str) and step[2] == PREVIOUS else tuple(step[2])
+            previous = _method(model, step[1])(*args, **step[3])
+            _keep(kept, step[4], previous, step[1])
+        elif kind == "apply":
+            args = tuple(model if isinstance(a, str) and a == MODEL else a for a in step[2])
+            previous = _function(step[1])(*args, **step[3])
+            _keep(kept, step[4], previous, step[1])
+        else:
+            raise ValueError(f"unknown scenario step {kind!r}")
+    return kept
+
+
+def _member(model, name):
+    if not hasattr(model, name):
+        raise AttributeError(f"the model has no attribute {name!r}: train reads and updates the parameters "
+                             f"in model.{name}, a dict {{'W1': array, 'b1': array, ...}}")
+    return getattr(model, name)
+
+
+def _method(model, name):
+    method = getattr(model, name, None)
+    if not callable(method):
+        raise AttributeError(f"the model has no method {name}(): train calls model.{name}(...)")
+    return method
+
+
+def _function(qualified):
+    module, _, name = qualified.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def _keep(kept, names, value, source):
+    if names is None:
+        return
+    if isinstance(names, str):
+        kept[names] = value
+    elif all(n.startswith(".") for n in names):
+        for n in names:
+            kept[n[1:]] = getattr(value, n[1:])
+    elif isinstance(value, (tuple, list)) and len(value) == len(names):
+        kept.update(zip(names, value))
+    else:
+        what = f"{len(value)} values" if isinstance(value, (tuple, list)) else f"a {type(value).__name__}"
+        raise TypeError(f"{source.rpartition(':')[2]} must return {len(names)} values ({', '.join(names)}), "
+                        f"got {what}")
