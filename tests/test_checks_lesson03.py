@@ -118,6 +118,239 @@ def train_xor(X, y, hidden=4, lr=2.0, epochs=3000, seed=0):
     return params
 
 
+# MyMLP, in several styles; each reads its weights from self.params at every pass, as train needs
+BCE = mlp_lib.losses.get_loss_record("binary_cross_entropy")
+
+
+class MyMLP:
+    """Lists of caches, the learner's own layer functions, the package's loss."""
+    loss_record = BCE
+
+    def __init__(self, layer_sizes, seed=0):
+        rng = np.random.default_rng(seed)
+        self.L = len(layer_sizes) - 1
+        self.params = {}
+        for l in range(1, self.L + 1):
+            self.params[f"W{l}"] = 0.5 * rng.standard_normal((layer_sizes[l - 1], layer_sizes[l]))
+            self.params[f"b{l}"] = np.zeros(layer_sizes[l])
+
+    def check_data(self, X, y):
+        return np.asarray(X, float), np.asarray(y, float).reshape(-1, 1)
+
+    def forward(self, X):
+        self.caches, a = [], X
+        for l in range(1, self.L + 1):
+            z, cache = affine_forward(a, self.params[f"W{l}"], self.params[f"b{l}"])
+            self.caches.append((cache, z))
+            a = sigmoid(z) if l < self.L else z
+        return a
+
+    def backward(self, dout):
+        grads = {}
+        for l in reversed(range(1, self.L + 1)):
+            cache, z = self.caches[l - 1]
+            if l < self.L:
+                dout = dout * sigmoid_prime(z)
+            dout, grads[f"W{l}"], grads[f"b{l}"] = affine_backward(dout, cache)
+        return grads
+
+    def forward_backward(self, X, y):
+        logits = self.forward(X)
+        loss, dlogits = mlp_lib.binary_cross_entropy(logits, y)
+        return loss, 0.0, self.backward(dlogits), logits
+
+
+class Layer:
+    """One affine layer that looks its weights up in the model's params by name."""
+
+    def __init__(self, params, l, hidden):
+        self.params, self.W, self.b, self.hidden = params, f"W{l}", f"b{l}", hidden
+
+    def forward(self, a):
+        self.a = a
+        z = a @ self.params[self.W] + self.params[self.b]
+        self.out = sigmoid(z) if self.hidden else z
+        return self.out
+
+    def backward(self, dout):
+        if self.hidden:
+            dout = dout * self.out * (1 - self.out)       # sigma'(z) written with the output
+        return dout @ self.params[self.W].T, {self.W: self.a.T @ dout, self.b: np.sum(dout, axis=0)}
+
+
+class MyMLPLayerObjects:
+    """A list of layer objects, the loss written out in its stable form, y kept as (N,)."""
+    loss_record = BCE
+
+    def __init__(self, layer_sizes, seed=0):
+        rng = np.random.default_rng(seed)
+        self.params = {}
+        for l, (m, n) in enumerate(zip(layer_sizes, layer_sizes[1:]), start=1):
+            self.params.update({f"W{l}": rng.normal(0, 1 / np.sqrt(m), (m, n)), f"b{l}": np.zeros(n)})
+        L_ = len(layer_sizes) - 1
+        self.layers = [Layer(self.params, l, l < L_) for l in range(1, L_ + 1)]
+
+    def check_data(self, X, y):
+        return np.array(X, dtype=np.float64), np.array(y, dtype=np.float64)
+
+    def forward(self, X):
+        for layer in self.layers:
+            X = layer.forward(X)
+        return X
+
+    def forward_backward(self, X, y):
+        z = self.forward(X)[:, 0]
+        loss = np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))))
+        dout, grads = ((sigmoid(z) - y) / len(y))[:, None], {}
+        for layer in reversed(self.layers):
+            dout, g = layer.backward(dout)
+            grads.update(g)
+        return loss, 0.0, grads, z[:, None]
+
+
+class MyMLPLoops(MyMLP):
+    """Caches in a dict by layer, and a backward pass that adds up dW and db one example at a time."""
+
+    def forward(self, X):
+        self.cache, a = {}, X
+        for l in range(1, self.L + 1):
+            z = a @ self.params[f"W{l}"] + self.params[f"b{l}"]
+            self.cache[l] = (a, z)
+            a = 1 / (1 + np.exp(-z)) if l < self.L else z
+        return a
+
+    def backward(self, dout):
+        grads = {}
+        for l in range(self.L, 0, -1):
+            a, z = self.cache[l]
+            if l < self.L:
+                dout = dout * sigmoid_prime(z)
+            W = self.params[f"W{l}"]
+            dW, db = np.zeros_like(W), np.zeros(W.shape[1])
+            for n in range(len(a)):
+                dW += np.outer(a[n], dout[n])
+                db += dout[n]
+            grads[f"W{l}"], grads[f"b{l}"] = dW, db
+            dout = dout @ W.T
+        return grads
+
+
+class CachesOverwritten(MyMLP):
+    def forward(self, X):
+        a = X
+        for l in range(1, self.L + 1):
+            z, self.cache = affine_forward(a, self.params[f"W{l}"], self.params[f"b{l}"])
+            self.z = z
+            a = sigmoid(z) if l < self.L else z
+        return a
+
+    def backward(self, dout):
+        grads = {}
+        for l in range(self.L, 0, -1):
+            if l < self.L:
+                dout = dout * sigmoid_prime(self.z)
+            dout, grads[f"W{l}"], grads[f"b{l}"] = affine_backward(dout, self.cache)
+        return grads
+
+
+class LoopNotReversed(MyMLP):
+    def backward(self, dout):
+        grads = {}
+        for l in range(1, self.L + 1):
+            cache, z = self.caches[l - 1]
+            if l < self.L:
+                dout = dout * sigmoid_prime(z)
+            dout, grads[f"W{l}"], grads[f"b{l}"] = affine_backward(dout, cache)
+        return grads
+
+
+class NoActivationDerivative(MyMLP):
+    def backward(self, dout):
+        grads = {}
+        for l in range(self.L, 0, -1):
+            dout, grads[f"W{l}"], grads[f"b{l}"] = affine_backward(dout, self.caches[l - 1][0])
+        return grads
+
+
+def _with_grads(change):
+    class Changed(MyMLP):
+        def backward(self, dout):
+            grads = MyMLP.backward(self, dout)
+            for l in range(1, self.L + 1):
+                (a, W), z = self.caches[l - 1]
+                change(grads, l, a)
+            return grads
+    return Changed
+
+
+class BiasNotSummed(MyMLP):
+    def backward(self, dout):
+        grads = {}
+        for l in range(self.L, 0, -1):
+            (a, W), z = self.caches[l - 1]
+            if l < self.L:
+                dout = dout * sigmoid_prime(z)
+            grads[f"W{l}"], grads[f"b{l}"] = a.T @ dout, dout
+            dout = dout @ W.T
+        return grads
+
+
+class ZeroBasedNames(MyMLP):
+    def __init__(self, layer_sizes, seed=0):
+        super().__init__(layer_sizes, seed)
+        self.params = {f"{k[0]}{int(k[1:]) - 1}": v for k, v in self.params.items()}
+
+    def forward(self, X):
+        self.caches, a = [], X
+        for l in range(self.L):
+            z, cache = affine_forward(a, self.params[f"W{l}"], self.params[f"b{l}"])
+            self.caches.append((cache, z))
+            a = sigmoid(z) if l < self.L - 1 else z
+        return a
+
+    def backward(self, dout):
+        return {f"{k[0]}{int(k[1:]) - 1}": v for k, v in MyMLP.backward(self, dout).items()}
+
+
+class OwnCopies(MyMLPLayerObjects):
+    """Layer objects holding their own arrays: the params train updates are never read."""
+
+    def __init__(self, layer_sizes, seed=0):
+        super().__init__(layer_sizes, seed)
+        frozen = dict(self.params)
+        for layer in self.layers:
+            layer.params = frozen
+
+
+class OutputThroughSigmoid(MyMLP):
+    def forward(self, X):
+        return sigmoid(MyMLP.forward(self, X))
+
+    def forward_backward(self, X, y):
+        p = self.forward(X)
+        loss = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+        dz = (p - y) / len(X)                # the gradient at z_L, then the backward of the hidden layers
+        return loss, 0.0, self.backward(dz), p
+
+
+class DelegatesToMLP:
+    loss_record = BCE
+
+    def __init__(self, layer_sizes, seed=0):
+        self.net = mlp_lib.MLP(layer_sizes, activation="sigmoid", loss="binary_cross_entropy", seed=seed)
+        self.params = self.net.params
+
+    def check_data(self, X, y):
+        return self.net.check_data(X, y)
+
+    def forward_backward(self, X, y):
+        return self.net.forward_backward(X, y)
+
+
+class SubclassOfMLP(mlp_lib.MLP):
+    pass
+
+
 CORRECT = {
     "affine_forward": [affine_forward, affine_forward_einsum, affine_forward_float32, affine_forward_list_cache],
     "affine_backward": [affine_backward, affine_backward_loops, affine_backward_einsum],
@@ -126,6 +359,7 @@ CORRECT = {
     "sgd_step": [sgd_step, sgd_step_inplace, sgd_step_float32],
     "train_xor": [train_xor, lambda X, y: train_xor(X, y, hidden=3, lr=3.0, seed=1),
                   lambda X, y: train_xor(X, y, hidden=8, lr=1.0, epochs=5000, seed=2)],
+    "MyMLP": [MyMLP, MyMLPLayerObjects, MyMLPLoops],
 }
 
 # -- typical mistakes, each with the words its hint must contain --------------------
@@ -204,6 +438,16 @@ WRONG = {
         (lambda X, y: {"W1": np.zeros((2, 2))}, "lack b1"),
         (lambda X, y: [np.zeros((2, 2))], "should return the trained params dict"),
     ],
+    "MyMLP": [
+        (CachesOverwritten, "caches overwrite each other"),
+        (LoopNotReversed, "must visit the layers in reverse"),
+        (NoActivationDerivative, "activation's derivative is missing"),
+        (_with_grads(lambda g, l, a: g.update({f"W{l}": g[f"W{l}"].T})), "a dW is transposed"),
+        (BiasNotSummed, "not summed over the batch"),
+        (ZeroBasedNames, "holds the names W0, b0; the parameters must be named W1, b1"),
+        (OwnCopies, "the loss never moved"),
+        (OutputThroughSigmoid, "the output layer goes through a sigmoid too"),
+    ],
 }
 
 CHECKS = {e.name: getattr(L, f"check_{e.name}") for e in L.EXERCISES}
@@ -235,7 +479,7 @@ def test_a_typical_mistake_is_rejected_with_its_hint(name, fn, hint, capsys):
 
 @pytest.mark.parametrize("name", list(CHECKS))
 def test_a_stub_says_not_implemented(name):
-    def stub(*args):
+    def stub(*args, **kwargs):
         raise NotImplementedError()
     stub.__name__ = name
     result = CHECKS[name](stub)
@@ -259,6 +503,8 @@ def test_calling_an_unfinished_helper_is_named():
     ("sigmoid_prime", lambda z: mlp_lib.sigmoid_prime(z)),
     ("sgd_step", lambda p, g, lr: {k: mlp_lib.sgd(p[k], g[k], None, lr)[0] for k in p}),
     ("two_layer_gradients", lambda X, y, p: L.two_layer_gradients_reference(X, y, p)),
+    ("MyMLP", SubclassOfMLP),
+    ("MyMLP", DelegatesToMLP),
 ])
 def test_calling_the_package_solution_scores_zero(name, fn):
     result = CHECKS[name](fn)
@@ -327,3 +573,46 @@ def test_a_slow_function_runs_out_of_its_budget(monkeypatch):
                 pass
     result = L.check_sigmoid_prime(sigmoid_prime)
     assert result.status == "timeout" and "time budget" in result.message
+
+
+def test_a_class_that_passes_trains_with_the_package_loop_as_the_check_says():
+    """The check's training case is train itself: a passing class trains XOR there to the stated loss."""
+    X, y = mlp_lib.make_xor()
+    history = mlp_lib.train(MyMLPLayerObjects([2, 4, 4, 1], seed=1), X, y, epochs=1000, lr=5.0)
+    assert history.loss[-1] < L.XOR_LOSS_BELOW and history.accuracy[-1] == 1.0
+
+
+def test_the_training_case_matches_the_package_model_from_the_same_start():
+    """An independent oracle for the reference's run: mlp_lib.MLP with the same start and train."""
+    case = [c for c in L.MY_MLP.make_cases(np.random.default_rng(0)) if c.facts.get("training")][0]
+    got = L.my_mlp_reference(case.args[0])
+    model = mlp_lib.MLP(L.XOR_SIZES, activation="sigmoid", loss="binary_cross_entropy")
+    model.params = {k: np.array(v) for k, v in case.args[0][1][2].items()}
+    X, y = mlp_lib.make_xor()
+    history = mlp_lib.train(model, X, y, epochs=L.XOR_EPOCHS, lr=L.XOR_LR)
+    np.testing.assert_allclose(got["loss"], history.loss, rtol=1e-9)
+    assert got["loss"][-1] < L.XOR_LOSS_BELOW and got["accuracy"][-1] == 1.0
+
+
+def test_a_class_stub_names_the_unwritten_method():
+    class Stub(MyMLP):
+        def forward(self, X):
+            raise NotImplementedError()
+    result = L.check_MyMLP(Stub)
+    assert result.status == "not_implemented" and "it calls forward" in result.message
+
+
+def test_a_model_without_params_is_told_what_train_needs():
+    class NoParams(MyMLP):
+        def __init__(self, layer_sizes, seed=0):
+            pass
+    result = L.check_MyMLP(NoParams)
+    assert result.status == "error" and "model.params, a dict" in result.message
+
+
+def test_forward_backward_returning_two_values_is_explained():
+    class TwoValues(MyMLP):
+        def forward_backward(self, X, y):
+            return MyMLP.forward_backward(self, X, y)[:2]
+    result = L.check_MyMLP(TwoValues)
+    assert "forward_backward must return 4 values (loss, penalty, grads, logits)" in result.message

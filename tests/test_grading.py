@@ -20,9 +20,10 @@ from sandbox_support import SANDBOX, needs_sandbox
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SOLUTION = ROOT / "solutions" / "03_backpropagation.ipynb"
 EXERCISE = ROOT / "exercises" / "03_backpropagation.ipynb"
-EXERCISES = ["affine_forward", "affine_backward", "sigmoid_prime", "two_layer_gradients", "sgd_step", "train_xor"]
+EXERCISES = ["affine_forward", "affine_backward", "sigmoid_prime", "two_layer_gradients", "sgd_step", "train_xor",
+             "MyMLP"]
 POINTS = {"affine_forward": 2, "affine_backward": 3, "sigmoid_prime": 2, "two_layer_gradients": 4,
-          "sgd_step": 2, "train_xor": 2}
+          "sgd_step": 2, "train_xor": 2, "MyMLP": 4}
 
 
 def solution_with(replacements=None, extra_cells=()):
@@ -80,18 +81,22 @@ def _tampering():
 
 EXPECTED = {  # learner -> {exercise: (status, points)}; unlisted exercises pass with full points
     "bob": {e: ("not_implemented", 0) for e in EXERCISES},
-    "carol": {"affine_backward": ("failed", 0), "two_layer_gradients": ("failed", 0), "train_xor": ("error", 0)},
+    "carol": {"affine_backward": ("failed", 0), "two_layer_gradients": ("failed", 0), "train_xor": ("error", 0),
+              "MyMLP": ("error", 0)},
     "dave": {"sgd_step": ("timeout", 0), "train_xor": ("timeout", 0)},
     "erin": {"sigmoid_prime": ("timeout", 0)},
     # frank's cell ignores the interrupt: a new kernel replays the notebook without that cell
-    "frank": {"affine_forward": ("timeout", 0), "two_layer_gradients": ("error", 0), "train_xor": ("error", 0)},
+    "frank": {"affine_forward": ("timeout", 0), "two_layer_gradients": ("error", 0), "train_xor": ("error", 0),
+              "MyMLP": ("error", 0)},
     "gina": {"two_layer_gradients": ("error", 0), "train_xor": ("error", 0)},
     "hank": {"sgd_step": ("error", 0)},
-    "ivan": {"affine_backward": ("crashed", 0), "two_layer_gradients": ("error", 0), "train_xor": ("error", 0)},
-    "judy": {"sigmoid_prime": ("crashed", 0), "two_layer_gradients": ("crashed", 0), "train_xor": ("crashed", 0)},
+    "ivan": {"affine_backward": ("crashed", 0), "two_layer_gradients": ("error", 0), "train_xor": ("error", 0),
+             "MyMLP": ("error", 0)},
+    "judy": {"sigmoid_prime": ("crashed", 0), "two_layer_gradients": ("crashed", 0), "train_xor": ("crashed", 0),
+             "MyMLP": ("crashed", 0)},
     "kate": {e: ("not_implemented", 0) for e in EXERCISES},
     # the course's solution is absent while grading: so is every answer that relies on it
-    "leo": {e: ("reference_called", 0) for e in ("affine_backward", "two_layer_gradients", "train_xor")},
+    "leo": {e: ("reference_called", 0) for e in ("affine_backward", "two_layer_gradients", "train_xor", "MyMLP")},
 }
 REASONS = {("carol", "affine_backward"): "transposed", ("bob", "affine_forward"): "not implemented",
            ("erin", "sigmoid_prime"): "did not finish", ("frank", "affine_forward"): "did not finish",
@@ -128,7 +133,7 @@ def graded(tmp_path_factory):
 
 def test_the_grader_itself_succeeds(graded):
     assert graded["proc"].returncode == 0, graded["proc"].stderr
-    assert "15/15" in graded["proc"].stdout                    # the summary table
+    assert "19/19" in graded["proc"].stdout                    # the summary table
     assert "15/15 graded" in graded["proc"].stderr            # the progress bar
 
 
@@ -231,6 +236,71 @@ def test_every_untouched_exercise_scores_zero_with_not_implemented(path, tmp_pat
     assert report.rows and all(r.points == 0 for r in report.rows)
     assert all(r.status == "not_implemented" and "not implemented" in r.reason for r in report.rows), \
         [(r.exercise, r.status, r.reason) for r in report.rows]
+
+
+CLASS_SUBMISSIONS = {     # MyMLP's cell -> (status, words of the reason)
+    "subclass": ("from mlp_lib import MLP\nclass MyMLP(MLP):\n    pass", "reference_called", "MLP (mlp_lib.model)"),
+    "delegates": ("import mlp_lib\nclass MyMLP:\n    loss_record = get_loss_record('binary_cross_entropy')\n"
+                  "    def __init__(self, layer_sizes, seed=0):\n"
+                  "        self.net = mlp_lib.MLP(layer_sizes, activation='sigmoid', loss='binary_cross_entropy')\n"
+                  "        self.params = self.net.params\n"
+                  "    def check_data(self, X, y):\n        return self.net.check_data(X, y)\n"
+                  "    def forward_backward(self, X, y):\n        return self.net.forward_backward(X, y)\n",
+                  "reference_called", "course's own solution"),
+}
+
+
+def _class_variant(name):
+    """The solution's MyMLP cell with a change, as a submitted cell."""
+    cell = next(c for c in nbformat.read(SOLUTION, as_version=4).cells
+                if c.metadata.get("mlp_course", {}).get("exercise") == "MyMLP")
+    if name == "not-reversed":
+        return cell.source.replace("range(self.L, 0, -1)", "range(1, self.L + 1)")
+    if name == "own-copies":     # the layers read a frozen copy of the parameters, which train never updates
+        return cell.source.replace("self.params[f\"W{l}\"], self.params[f\"b{l}\"])",
+                                   "self.frozen[f\"W{l}\"], self.frozen[f\"b{l}\"])").replace(
+            "self.caches = []", "self.caches = []\n        self.frozen = getattr(self, 'frozen', dict(self.params))")
+    return CLASS_SUBMISSIONS[name][0]
+
+
+@needs_sandbox
+@pytest.mark.parametrize("variant, status, reason", [
+    ("subclass", *CLASS_SUBMISSIONS["subclass"][1:]), ("delegates", *CLASS_SUBMISSIONS["delegates"][1:]),
+    ("not-reversed", "error", "must visit the layers in reverse"), ("own-copies", "failed", "the loss never moved")])
+def test_a_submitted_class_is_graded_in_the_sandbox(variant, status, reason, tmp_path, monkeypatch):
+    """The class exercise is played in the sandboxed kernel: the package's MLP is withheld, so a subclass
+    or a wrapper of it scores zero; a wrong class gets its cause; the rest of the set is unaffected."""
+    monkeypatch.chdir(tmp_path)
+    source = _class_variant(variant)
+    assert source != next(c.source for c in nbformat.read(SOLUTION, as_version=4).cells
+                          if c.metadata.get("mlp_course", {}).get("exercise") == "MyMLP")
+    nbformat.write(solution_with({"MyMLP": source}), tmp_path / "03_backpropagation.ipynb")
+    report = grade_notebook(tmp_path / "03_backpropagation.ipynb", sandbox=SANDBOX)
+    rows = {r.exercise: r for r in report.rows}
+    assert (rows["MyMLP"].status, rows["MyMLP"].points) == (status, 0), rows["MyMLP"].reason
+    assert reason in rows["MyMLP"].reason, rows["MyMLP"].reason
+    assert all(r.points == r.max_points for name, r in rows.items() if name != "MyMLP")
+
+
+@needs_sandbox
+def test_train_stays_for_the_class_but_train_xor_may_not_call_it(tmp_path, monkeypatch):
+    """train and sgd stay in lesson 3's grading package for MyMLP's check; train_xor calling train
+    (through the learner's own class) is recorded in the sandbox and scores zero."""
+    monkeypatch.chdir(tmp_path)
+    cheat = ("def train_xor(X, y, hidden=4, lr=2.0, epochs=3000, seed=0):\n"
+             "    model = MyMLP([2, hidden, 1], seed=seed)\n"
+             "    train(model, X, y, epochs=epochs, lr=lr)\n    return model.params\n")
+    nb = solution_with({"train_xor": cheat})
+    # the class must exist before train_xor runs: move its cell (and its check) up
+    cells = nb.cells
+    index = next(i for i, c in enumerate(cells) if c.metadata.get("mlp_course", {}).get("exercise") == "MyMLP")
+    first = next(i for i, c in enumerate(cells) if c.metadata.get("mlp_course", {}).get("exercise") == "train_xor")
+    cells.insert(first, cells.pop(index))
+    nbformat.write(nb, tmp_path / "03_backpropagation.ipynb")
+    report = grade_notebook(tmp_path / "03_backpropagation.ipynb", sandbox=SANDBOX)
+    rows = {r.exercise: r for r in report.rows}
+    assert rows["train_xor"].status == "reference_called" and "mlp_lib.train.train" in rows["train_xor"].reason
+    assert rows["MyMLP"].points == 4 and rows["sgd_step"].points == 2
 
 
 def test_answers_read_back_must_have_the_runner_format():

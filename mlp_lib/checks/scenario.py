@@ -5,7 +5,8 @@ scenario instead: a list of steps that build one instance and call its methods, 
 tuple of plain data,
 
     ("new", args, kwargs)                     model = cls(*args, **kwargs)
-    ("update", "params", {name: array})       model.params.update(copies of the arrays), as ``train`` does
+    ("update", "params", {name: array})       model.params.update(copies of the arrays), as ``train`` does;
+                                              the model must already have exactly these names
     ("call", "forward_backward", args, kwargs, names)
                                               value = model.forward_backward(*args, **kwargs)
     ("apply", "mlp_lib.train:train", args, kwargs, names)
@@ -54,6 +55,10 @@ def play(cls, steps):
             target = _member(model, step[1])
             if not hasattr(target, "update"):
                 raise TypeError(f"model.{step[1]} must be a dict {{name: array}}, got a {type(target).__name__}")
+            if sorted(map(str, target)) != sorted(step[2]):
+                raise ValueError(f"model.{step[1]} holds the names {', '.join(map(str, target)) or '(none)'}; "
+                               f"the parameters must be named {', '.join(step[2])}, the names under which "
+                               f"train and the gradients of forward_backward find them")
             target.update({name: np.array(value) for name, value in step[2].items()})
             previous = None
         elif kind == "call":
