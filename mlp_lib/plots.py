@@ -204,3 +204,47 @@ class LiveProbabilityMap:
         if P.min() < 0.5 < P.max():
             self.contour = self.ax.contour(self.xx, self.yy, P, levels=[0.5], colors="k", linewidths=1)
         return P
+
+
+def plot_computational_graph(graph, ax=None, title=None):
+    """A ``graph.Graph`` drawn left to right: each node with its gate, each edge labelled with the
+    value it carries forward (above, black) and the gradient that flows back along it (below, red:
+    d output / d the edge's source). -> the figure."""
+    from .graph import SYMBOLS
+
+    fig, ax = _axes(ax, figsize=(12, 4.2))
+    nodes = graph.nodes
+    depth = {}
+    for name, node in nodes.items():                  # gates after their inputs
+        depth[name] = 1 + max((depth[i] for i in node.inputs), default=-1)
+    for name, node in nodes.items():                  # an input sits just before its first use
+        users = [depth[n] for n, other in nodes.items() if name in other.inputs]
+        if node.gate is None and users:
+            depth[name] = min(users) - 1
+    columns = {}
+    for name in nodes:
+        columns.setdefault(depth[name], []).append(name)
+    tallest = max(len(c) for c in columns.values())
+    position = {name: (d, (len(column) - 1) / 2 - k) for d, column in columns.items()
+                for k, name in enumerate(column)}
+    for source, target in graph.edges():
+        (x0, y0), (x1, y1) = position[source], position[target]
+        ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
+                    arrowprops=dict(arrowstyle="-|>", color="0.55", shrinkA=17, shrinkB=17))
+        xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
+        ax.text(xm, ym + 0.09, f"{nodes[source].value:.3f}", ha="center", va="bottom", fontsize=8)
+        ax.text(xm, ym - 0.09, f"{nodes[source].grad:.3f}", ha="center", va="top", fontsize=8, color="C3")
+    for name, (x, y) in position.items():
+        node = nodes[name]
+        label = name if node.gate is None else f"{SYMBOLS.get(node.gate, node.gate)}\n{name}"
+        ax.text(x, y, label, ha="center", va="center", fontsize=9,
+                bbox=dict(boxstyle="circle" if node.gate else "round", fc="C0" if node.gate else "0.92",
+                          ec="0.3", alpha=0.35 if node.gate else 1.0))
+    last = list(nodes)[-1]
+    x, y = position[last]
+    ax.text(x + 0.35, y, f"{nodes[last].value:.3f}\n{nodes[last].grad:.3f}", ha="left", va="center", fontsize=8)
+    ax.set_xlim(-0.5, max(columns) + 0.9)
+    ax.set_ylim(-tallest / 2, tallest / 2)
+    ax.axis("off")
+    ax.set_title(title or "forward value (black) and backward gradient (red) on every edge")
+    return fig

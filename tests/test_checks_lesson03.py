@@ -295,6 +295,15 @@ class BiasNotSummed(MyMLP):
         return grads
 
 
+class SquareWeights(MyMLP):
+    """W_l initialised (H_l, H_l), the fan-out twice: the check's own parameters would hide it."""
+
+    def __init__(self, layer_sizes, seed=0):
+        super().__init__(layer_sizes, seed)
+        for l in range(1, self.L + 1):
+            self.params[f"W{l}"] = np.ones((layer_sizes[l], layer_sizes[l])) * 0.1
+
+
 class ZeroBasedNames(MyMLP):
     def __init__(self, layer_sizes, seed=0):
         super().__init__(layer_sizes, seed)
@@ -444,6 +453,7 @@ WRONG = {
         (NoActivationDerivative, "activation's derivative is missing"),
         (_with_grads(lambda g, l, a: g.update({f"W{l}": g[f"W{l}"].T})), "a dW is transposed"),
         (BiasNotSummed, "not summed over the batch"),
+        (SquareWeights, "params['W1'] has shape (1, 1); it must be (3, 1)"),
         (ZeroBasedNames, "holds the names W0, b0; the parameters must be named W1, b1"),
         (OwnCopies, "the loss never moved"),
         (OutputThroughSigmoid, "the output layer goes through a sigmoid too"),

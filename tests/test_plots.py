@@ -7,7 +7,9 @@ from matplotlib.collections import PathCollection      # noqa: E402
 
 from mlp_lib.data import make_blobs, make_moons, make_xor      # noqa: E402
 from mlp_lib.model import MLP                                  # noqa: E402
-from mlp_lib.plots import decision_grid, plot_activations, plot_decision_boundary, plot_history  # noqa: E402
+from mlp_lib.graph import Graph, gate_examples, neuron_graph  # noqa: E402
+from mlp_lib.plots import (decision_grid, plot_activations, plot_computational_graph, plot_decision_boundary,  # noqa: E402
+                           plot_history)
 from mlp_lib.train import History, train                       # noqa: E402
 
 
@@ -100,3 +102,76 @@ def test_plot_activations_one_panel_per_activation(names):
         assert len(_data_lines(ax)) == 2                                   # f and f'
 
 
+
+
+# -- the computational graph (lesson 3) -------------------------------------------------
+
+NEURON = dict(x=[1.0, -2.0], w=[0.5, -0.3], b=0.1, y=1.0)
+
+
+def _neuron_loss(**inputs):
+    x, w = np.array(inputs["x"]), np.array(inputs["w"])
+    a = 1 / (1 + np.exp(-(w @ x + inputs["b"])))
+    return 0.5 * (a - inputs["y"]) ** 2
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_graphs_gradients_are_the_numerical_ones(seed):
+    rng = np.random.default_rng(seed)
+    inputs = dict(x=list(rng.normal(size=2)), w=list(rng.normal(size=2)), b=float(rng.normal()), y=float(rng.uniform()))
+    graph = neuron_graph(**inputs)
+    assert graph.nodes["L"].value == pytest.approx(_neuron_loss(**inputs), rel=1e-12)
+    h = 1e-6
+    for key, index, node in [("x", 0, "x1"), ("x", 1, "x2"), ("w", 0, "w1"), ("w", 1, "w2"), ("b", None, "b")]:
+        up, down = dict(inputs, x=list(inputs["x"]), w=list(inputs["w"])), dict(inputs, x=list(inputs["x"]),
+                                                                                 w=list(inputs["w"]))
+        if index is None:
+            up[key] += h
+            down[key] -= h
+        else:
+            up[key][index] += h
+            down[key][index] -= h
+        numeric = (_neuron_loss(**up) - _neuron_loss(**down)) / (2 * h)
+        assert graph.nodes[node].grad == pytest.approx(numeric, rel=1e-6, abs=1e-10), node
+
+
+def test_the_gates_distribute_swap_and_route_the_gradient():
+    rows = {gate: rest for gate, *rest in gate_examples(a=3.0, b=-2.0, upstream=2.0)}
+    assert rows["add"] == [1.0, 2.0, 2.0]            # both inputs get the upstream gradient
+    assert rows["mul"] == [-6.0, 2.0 * -2.0, 2.0 * 3.0]   # each gets it times the other input
+    assert rows["max"] == [3.0, 2.0, 0.0]            # all of it to the larger input
+    assert {g: r for g, *r in gate_examples(a=-1.0, b=4.0, upstream=1.5)}["max"] == [4.0, 0.0, 1.5]
+
+
+def test_a_node_used_twice_collects_both_gradients():
+    g = Graph()
+    g.input("a", 3.0)
+    g.gate("square", "mul", "a", "a")
+    assert g.backward().nodes["a"].grad == 6.0
+
+
+def test_the_graph_refuses_what_it_cannot_build():
+    g = Graph()
+    g.input("a", 1.0)
+    with pytest.raises(ValueError, match="unknown gate 'pow'; valid gates are: add, mul, max"):
+        g.gate("c", "pow", "a", "a")
+    with pytest.raises(ValueError, match="already has a node named 'a'"):
+        g.input("a", 2.0)
+    with pytest.raises(ValueError, match="x and w must each hold 2 numbers, got shapes"):
+        neuron_graph([1.0, 2.0, 3.0], [0.5, 0.5], 0.0, 1.0)
+
+
+def test_the_drawn_graph_shows_every_edges_value_and_gradient():
+    graph = neuron_graph(**NEURON)
+    fig = plot_computational_graph(graph)
+    ax = fig.axes[0]
+    texts = [t for t in ax.texts]
+    red = [t.get_text() for t in texts if t.get_color() == "C3"]
+    black = [t.get_text() for t in texts if t.get_fontsize() == 8 and t.get_color() != "C3"]
+    edges = graph.edges()
+    assert len(edges) == 12 and len(red) == len(edges)
+    assert red == [f"{graph.nodes[source].grad:.3f}" for source, _ in edges]
+    assert black[:len(edges)] == [f"{graph.nodes[source].value:.3f}" for source, _ in edges]
+    # the numbers of the lesson's hand computation: dL/dw2 > 0 and dL/dw1 < 0 on their edges
+    assert f"{graph.nodes['w2'].grad:.3f}" == "0.082" and graph.nodes["w1"].grad < 0
+    assert len(ax.patches) + len([c for c in ax.get_children() if type(c).__name__ == "Annotation"]) >= len(edges)

@@ -52,7 +52,7 @@ class Solution:
     exercise_set: str
     name: str
     source: str            # the cell defining the function
-    region: tuple          # (first, last) line numbers of the solution lines in source
+    region: tuple          # ((first, last), ...) line numbers of each region of solution lines in source
     prelude: list          # sources executed before: the notebook's imports and earlier exercises
 
 
@@ -72,9 +72,10 @@ def solutions(lessons=None):
             exercise = cell["metadata"].get("mlp_course", {}).get("exercise")
             if exercise:
                 lines = src.splitlines()
-                begin = next(i for i, line in enumerate(lines) if "### BEGIN SOLUTION" in line) + 1
-                end = next(i for i, line in enumerate(lines) if "### END SOLUTION" in line) + 1
-                found.append(Solution(set_name, exercise, src, (begin + 1, end - 1), list(prelude)))
+                begins = [i + 1 for i, line in enumerate(lines) if "### BEGIN SOLUTION" in line]
+                ends = [i + 1 for i, line in enumerate(lines) if "### END SOLUTION" in line]
+                found.append(Solution(set_name, exercise, src, tuple((b + 1, e - 1) for b, e in zip(begins, ends)),
+                                      list(prelude)))
                 prelude.append(src)
             elif not prelude:     # the first code cell: the notebook's imports
                 prelude.append("\n".join(line for line in src.splitlines() if not line.startswith("%")))
@@ -103,7 +104,7 @@ class Operator(ast.NodeTransformer):
 
     def inside(self, node):
         line = getattr(node, "lineno", None)
-        return line is not None and self.region[0] <= line <= self.region[1]
+        return line is not None and any(first <= line <= last for first, last in self.region)
 
     def hit(self, node):
         """True when this changeable node is the one to change (counts them otherwise)."""
@@ -310,15 +311,14 @@ class Mutant:
 def mutants(solution):
     """Every variant of a solution the operators derive (one change each), as source code."""
     tree = ast.parse(solution.source)
-    function = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == solution.name)
     found, seen = [], {ast.unparse(tree)}
     for op in OPERATORS:
         target = 0
         while True:
             new = copy.deepcopy(tree)
-            fn_node = next(n for n in new.body if isinstance(n, ast.FunctionDef) and n.name == solution.name)
+            fn_node = _answer_node(new, solution.name)
             if op is IgnoreArgument:
-                mutator = op(solution.region, target, function=fn_node)
+                mutator = op(solution.region, target, function=_signature_node(fn_node))
             else:
                 mutator = op(solution.region, target)
             mutator.visit(fn_node)
@@ -331,10 +331,10 @@ def mutants(solution):
                 found.append(Mutant(solution.exercise_set, solution.name, op.name, src))
             target += 1
     new = copy.deepcopy(tree)
-    fn_node = next(n for n in new.body if isinstance(n, ast.FunctionDef) and n.name == solution.name)
+    fn_node = _answer_node(new, solution.name)
     exercise = {(s, e.name): e for s, exs in exercise_sets().items() for e in exs}[(solution.exercise_set,
                                                                                    solution.name)]
-    if fn_node.args.args and "args[0]" not in exercise.may_change:     # allowed to change: no mistake
+    if isinstance(fn_node, ast.FunctionDef) and fn_node.args.args and "args[0]" not in exercise.may_change:
         _changes_input(new, fn_node, solution.region)
         ast.fix_missing_locations(new)
         found.append(Mutant(solution.exercise_set, solution.name, "mutate an input in place", ast.unparse(new)))
@@ -342,6 +342,18 @@ def mutants(solution):
 
 
 # -- equivalence and verdicts --------------------------------------------------------------------
+
+def _answer_node(tree, name):
+    """The function or class the solution cell defines."""
+    return next(n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == name)
+
+
+def _signature_node(node):
+    """The function whose arguments an answer takes: the function itself, or a class's __init__."""
+    if isinstance(node, ast.ClassDef):
+        return next(n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__")
+    return node
+
 
 def _budget(exercise):
     """Seconds for a variant's calls: a training exercise gets its own budget, so that a busy
@@ -351,7 +363,8 @@ def _budget(exercise):
 
 def _results(exercise, fn, seed):
     cases = exercise.make_cases(np.random.default_rng(seed))
-    outcomes = runner.call_cases(fn, [(c.args, c.kwargs) for c in cases], (), _budget(exercise), exercise.errstate)
+    outcomes = runner.call_cases(base.callable_for(exercise, fn), [(c.args, c.kwargs) for c in cases], (),
+                                 _budget(exercise), exercise.errstate)
     return cases, outcomes
 
 
@@ -402,9 +415,12 @@ def equivalent(exercise, mutant_fn, reference_fn):
     return True
 
 
-def verdict(exercise, fn):
-    """The instant check's CheckResult for a function, without printing."""
+def verdict(exercise, fn, declared=False):
+    """The instant check's CheckResult for a function (or class), without printing. declared: ``fn``
+    is a declared mistake's compute, which takes the case's inputs as they are (a class exercise's
+    scenario too)."""
     cases = exercise.make_cases(np.random.default_rng(exercise.seed))
+    fn = fn if declared else base.callable_for(exercise, fn)
     outcomes = runner.call_cases(fn, [(c.args, c.kwargs) for c in cases], exercise.references,
                                  _budget(exercise), exercise.errstate)
     return base.evaluate(exercise, cases, outcomes)
@@ -451,7 +467,7 @@ def run(lessons=None, sample=None, seed=0, quiet=False, skip=()):
                 row["variants"] += 1
                 row["equivalent"] += 1
                 continue
-            result = verdict(exercise, fn)
+            result = verdict(exercise, fn, declared=mutant.fn is not None)
             if mutant.fn is not None and result.passed:
                 continue            # a declared mistake that does not show on these cases
             row["variants"] += 1

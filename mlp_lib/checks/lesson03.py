@@ -431,7 +431,7 @@ def _params(rng, sizes):
 
 
 def _gradient_steps(sizes, params, X, y):
-    return [("new", (list(sizes),), {"seed": 0}), ("update", "params", params),
+    return [("new", (list(sizes),), {"seed": 0}), ("shapes", "params", "initial shapes"), ("update", "params", params),
             ("call", "check_data", (X, y), {}, None),
             ("call", "forward_backward", scenario.PREVIOUS, {}, FORWARD_BACKWARD)]
 
@@ -460,10 +460,10 @@ def _my_mlp_cases(rng):
 def _my_mlp_numerical(case):
     if case.facts.get("training"):
         return {}
-    steps = case.args[0]
-    model = MyMLPReference(steps[0][1][0])
-    model.params.update({k: np.array(v, dtype=float) for k, v in steps[1][2].items()})
-    X, y = model.check_data(*steps[2][2])
+    new, _, update, check_data, _ = case.args[0]
+    model = MyMLPReference(new[1][0])
+    model.params.update({k: np.array(v, dtype=float) for k, v in update[2].items()})
+    X, y = model.check_data(*check_data[2])
     loss = lambda: binary_cross_entropy(model.forward(X), y)[0]
     return {"grads": {k: numerical_gradient(loss, model.params[k]) for k in model.params}}
 
@@ -480,8 +480,16 @@ def _my_mlp_contract(case, value):
                     f"must read the weights from self.params; copies kept elsewhere (a list, layer objects "
                     f"holding their own arrays) are never updated.", "ignores-params")
         return None
+    sizes = case.facts["sizes"]
+    shapes = value.get("initial shapes") if isinstance(value, dict) else None
+    for l in range(1, len(sizes)):
+        for key, want_shape in ((f"W{l}", (sizes[l - 1], sizes[l])), (f"b{l}", (sizes[l],))):
+            if isinstance(shapes, dict) and key in shapes and tuple(shapes[key]) != want_shape:
+                return (f"after MyMLP({sizes}), params[{key!r}] has shape {tuple(shapes[key])}; it must be "
+                        f"{want_shape}: W_l has shape (H_(l-1), H_l), layer_sizes[l - 1] by layer_sizes[l], "
+                        f"and b_l has shape (H_l,).", "initial-shapes")
     grads = value.get("grads") if isinstance(value, dict) else None
-    want = [f"{p}{l}" for l in range(1, len(case.facts["sizes"])) for p in "Wb"]
+    want = [f"{p}{l}" for l in range(1, len(sizes)) for p in "Wb"]
     if isinstance(grads, dict) and sorted(grads) != sorted(want):
         return (f"the gradients are named {', '.join(map(str, grads)) or '(none)'}; train expects the names "
                 f"{', '.join(want)}: model.params and the grads of forward_backward both use W1, b1 for the "

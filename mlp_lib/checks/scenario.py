@@ -5,6 +5,7 @@ scenario instead: a list of steps that build one instance and call its methods, 
 tuple of plain data,
 
     ("new", args, kwargs)                     model = cls(*args, **kwargs)
+    ("shapes", "params", name)                {key: shape} of the dict model.params, kept as ``name``
     ("update", "params", {name: array})       model.params.update(copies of the arrays), as ``train`` does;
                                               the model must already have exactly these names
     ("call", "forward_backward", args, kwargs, names)
@@ -51,9 +52,14 @@ def play(cls, steps):
         if kind == "new":
             model = cls(*step[1], **step[2])
             previous = None
+        elif kind == "shapes":
+            target = _member(model, step[1])
+            if not isinstance(target, dict):
+                raise TypeError(f"model.{step[1]} must be a dict {{name: array}}, got a {type(target).__name__}")
+            kept[step[2]] = {str(k): tuple(int(n) for n in np.shape(v)) for k, v in target.items()}
         elif kind == "update":
             target = _member(model, step[1])
-            if not hasattr(target, "update"):
+            if not isinstance(target, dict):
                 raise TypeError(f"model.{step[1]} must be a dict {{name: array}}, got a {type(target).__name__}")
             if sorted(map(str, target)) != sorted(step[2]):
                 raise ValueError(f"model.{step[1]} holds the names {', '.join(map(str, target)) or '(none)'}; "
