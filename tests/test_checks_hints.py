@@ -168,14 +168,18 @@ def test_no_score_message_shows_code(set_name, exercise):
     assert {message: code_in(message) for message in messages if code_in(message)} == {}
 
 
-EXTRA = [(set_name, exercise) for set_name, exercise in EXERCISES if exercise.extra is not None]
+EXTRA = [(set_name, exercise, condition) for set_name, exercise in EXERCISES
+         for condition in ("extra", "before_values") if getattr(exercise, condition) is not None]
+# what a class exercise's scenario returns, wrong in every way its conditions look at
+WRONG_RUN = {"loss": [0.7, 0.7], "accuracy": [0.5], "grads": {"w": 0.0}, "initial shapes": {"W1": (9, 9)}}
 
 
-@pytest.mark.parametrize("set_name, exercise", EXTRA, ids=[f"{s}:{e.name}" for s, e in EXTRA])
-def test_no_extra_condition_message_shows_code(set_name, exercise):
-    messages = [exercise.extra(case, np.zeros(np.shape(case.args[1])))
+@pytest.mark.parametrize("set_name, exercise, condition", EXTRA, ids=[f"{s}:{e.name}:{c}" for s, e, c in EXTRA])
+def test_no_extra_condition_message_shows_code(set_name, exercise, condition):
+    check = getattr(exercise, condition)
+    messages = [check(case, WRONG_RUN if exercise.scenario else np.zeros(np.shape(case.args[1])))
                 for case in exercise.make_cases(np.random.default_rng(0))]
-    messages = [m for m in messages if m]
+    messages = [m[0] if isinstance(m, tuple) else m for m in messages if m]
     assert messages
     assert {message: code_in(message) for message in messages if code_in(message)} == {}
 

@@ -304,6 +304,11 @@ class SquareWeights(MyMLP):
             self.params[f"W{l}"] = np.ones((layer_sizes[l], layer_sizes[l])) * 0.1
 
 
+class GradientsNamedD(MyMLP):
+    def backward(self, dout):
+        return {f"d{k}": v for k, v in MyMLP.backward(self, dout).items()}
+
+
 class ZeroBasedNames(MyMLP):
     def __init__(self, layer_sizes, seed=0):
         super().__init__(layer_sizes, seed)
@@ -453,7 +458,8 @@ WRONG = {
         (NoActivationDerivative, "activation's derivative is missing"),
         (_with_grads(lambda g, l, a: g.update({f"W{l}": g[f"W{l}"].T})), "a dW is transposed"),
         (BiasNotSummed, "not summed over the batch"),
-        (SquareWeights, "params['W1'] has shape (1, 1); it must be (3, 1)"),
+        (SquareWeights, "parameter W1 has the shape (1, 1) for the layer sizes [3, 1]; it must be (3, 1)"),
+        (GradientsNamedD, "gradient under the parameter's own name"),
         (ZeroBasedNames, "holds the names W0, b0; the parameters must be named W1, b1"),
         (OwnCopies, "the loss never moved"),
         (OutputThroughSigmoid, "the output layer goes through a sigmoid too"),

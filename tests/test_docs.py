@@ -17,7 +17,7 @@ def _table():
         match = re.match(r"\| `(\d\d_[a-z_]+)` \| (.*) \|$", line)
         if match:
             table[match.group(1)] = [(name, float(points)) for name, points in
-                                     re.findall(r"`([a-z0-9_]+)` \((\d+(?:\.\d+)?)", match.group(2))]
+                                     re.findall(r"`([A-Za-z0-9_]+)` \((\d+(?:\.\d+)?)", match.group(2))]
     return table
 
 

@@ -22,6 +22,8 @@ Modules
   budget, detection of calls to the package's own solution, the inputs it changed in place);
 - ``wire``: the plain-data format of what a call returns (JSON plus ``.npz``, no pickles);
 - ``status``: ``Status``, every status of a call, an exercise and a gradebook row;
+- ``scenario``: what a class exercise does with the learner's class, as plain data (build an
+  instance, set its parameters, call its methods, hand it to ``train``);
 - ``in_kernel``: the grader's entry point inside a learner's kernel, and the code that takes
   it (with ``runner``, ``wire`` and ``status``, which import only the standard library and
   NumPy) there.
@@ -75,6 +77,15 @@ Adding an exercise (in ``mlp_lib/checks/lessonNN.py``)
 
    A score function must check the returned value's type and shape itself and return
    (0.0, a message saying what was expected) when it is wrong.
+
+   An exercise whose answer is a class (``MyMLP`` of lesson 3) sets ``scenario=True``: an
+   instance cannot cross the wire, so each case's args are ``(steps,)``, a scenario that builds
+   an instance and calls its methods (``scenario.play``); the reference and the mistakes take
+   the steps too (``scenario.play(ReferenceClass, steps)``) and the results are plain data,
+   compared as any function's. ``uses`` names the package functions a scenario calls on the
+   learner's answer (``mlp_lib.train:train``): the grading package keeps them even where
+   another exercise names them in its ``references``. ``before_values`` names a cause that
+   would otherwise show only as wrong values (a model that ignores the parameters it is given).
 3. A check: ``check_affine_backward = make_check(AFFINE_BACKWARD)``.
 4. List it in the module's ``EXERCISES`` (in notebook order), next to
    ``EXERCISE_SET = "03_backpropagation"``. Lesson modules are found automatically.

@@ -397,7 +397,7 @@ class MyMLPReference:
                               else a.T @ dout)
             grads[f"b{l}"] = dout if m == "db-not-summed" else dout.sum(axis=1) if m == "db-wrong-axis" else dout.sum(axis=0)
             dout = dout @ W.T
-        return grads
+        return {f"d{k}": v for k, v in grads.items()} if m == "grads-misnamed" else grads
 
     def forward_backward(self, X, y):
         """On checked data -> (data loss, penalty 0.0, grads, logits (N, 1))."""
@@ -475,25 +475,26 @@ def _my_mlp_contract(case, value):
         loss = value.get("loss") if isinstance(value, dict) else None
         if isinstance(loss, list) and len(loss) > 1 and all(isinstance(v, float) for v in loss) \
                 and max(loss) - min(loss) <= 1e-12 * max(1.0, abs(loss[0])):
-            return (f"trained with train, the loss never moved ({loss[0]:.4f} at every epoch): train updates the "
-                    f"arrays in model.params (it puts new arrays under the same names), so every forward pass "
-                    f"must read the weights from self.params; copies kept elsewhere (a list, layer objects "
-                    f"holding their own arrays) are never updated.", "ignores-params")
+            return (f"trained with train, the loss never moved ({loss[0]:.4f} at every epoch). The training loop "
+                    f"puts new arrays into the model's dict of parameters at every step, under the same names, "
+                    f"so every forward pass must read the weights from that dict; copies kept elsewhere (in a "
+                    f"list, or in layer objects holding their own arrays) are never updated.", "ignores-params")
         return None
     sizes = case.facts["sizes"]
     shapes = value.get("initial shapes") if isinstance(value, dict) else None
     for l in range(1, len(sizes)):
         for key, want_shape in ((f"W{l}", (sizes[l - 1], sizes[l])), (f"b{l}", (sizes[l],))):
             if isinstance(shapes, dict) and key in shapes and tuple(shapes[key]) != want_shape:
-                return (f"after MyMLP({sizes}), params[{key!r}] has shape {tuple(shapes[key])}; it must be "
-                        f"{want_shape}: W_l has shape (H_(l-1), H_l), layer_sizes[l - 1] by layer_sizes[l], "
-                        f"and b_l has shape (H_l,).", "initial-shapes")
+                return (f"the new model's parameter {key} has the shape {tuple(shapes[key])} for the layer sizes "
+                        f"{sizes}; it must be {want_shape}. The weights of layer l are a matrix of the size of "
+                        f"layer l - 1 by the size of layer l, its bias a vector of the size of layer l.",
+                        "initial-shapes")
     grads = value.get("grads") if isinstance(value, dict) else None
     want = [f"{p}{l}" for l in range(1, len(sizes)) for p in "Wb"]
     if isinstance(grads, dict) and sorted(grads) != sorted(want):
-        return (f"the gradients are named {', '.join(map(str, grads)) or '(none)'}; train expects the names "
-                f"{', '.join(want)}: model.params and the grads of forward_backward both use W1, b1 for the "
-                f"first layer up to W{len(want) // 2}, b{len(want) // 2} for the output layer.", "parameter-names")
+        return (f"the gradients are named {', '.join(map(str, grads)) or '(none)'}; the training loop expects the "
+                f"names {', '.join(want)}: the parameters and their gradients both use W1, b1 for the first "
+                f"layer up to W{len(want) // 2}, b{len(want) // 2} for the output layer.", "parameter-names")
     return None
 
 
@@ -546,6 +547,9 @@ MY_MLP = Exercise(
         Mistake("the output layer goes through a sigmoid too: forward must return the logits z_L, because the "
                 "loss (binary cross-entropy from logits) applies the sigmoid itself.",
                 _with_mistake("output-sigmoid"), id="output-through-sigmoid"),
+        Mistake("the gradients are not named like the parameters: the training loop looks up each parameter's "
+                "gradient under the parameter's own name (W1, b1, ...).", _with_mistake("grads-misnamed"),
+                id="gradients-misnamed"),
         Mistake("the hidden layers are not activated: a_l = sigmoid(z_l) for every layer but the last.",
                 _with_mistake("hidden-linear"), id="hidden-layers-linear"),
     ],
