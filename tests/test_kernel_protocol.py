@@ -42,15 +42,15 @@ def test_the_in_kernel_modules_import_only_the_standard_library_numpy_and_each_o
         assert all(order.index(r) < order.index(module) for r in relative), (module, relative, "load order")
 
 
-def _run_in_fake_kernel(tmp_path, notebook, cases):
-    """Run ``notebook`` then the grader's kernel code for ``double`` in a Python without mlp_lib on
+def _run_in_fake_kernel(tmp_path, notebook, cases, name="double", scenario=False):
+    """Run ``notebook`` then the grader's kernel code for ``name`` in a Python without mlp_lib on
     its path and a stand-in IPython. -> the process result."""
     fake = tmp_path / "fake"
     (fake / "IPython").mkdir(parents=True, exist_ok=True)
     (fake / "IPython" / "__init__.py").write_text(
         "import __main__\ndef get_ipython():\n    class Shell:\n        user_ns = vars(__main__)\n    return Shell()\n")
     wire.save(str(tmp_path / "in"), cases)
-    code = in_kernel.kernel_code("double", str(tmp_path / "in"), str(tmp_path / "out"), budget=10)
+    code = in_kernel.kernel_code(name, str(tmp_path / "in"), str(tmp_path / "out"), budget=10, scenario=scenario)
     return subprocess.run([sys.executable, "-I", "-c",
                            f"import sys; sys.path.insert(0, {str(fake)!r})\n{notebook}{code}"
                            "assert not [m for m in sys.modules if m.startswith('mlp_lib')], 'mlp_lib was imported'\n"
@@ -84,6 +84,28 @@ def test_a_notebook_that_breaks_the_standard_library_only_loses_its_own_answers(
     proc = _run_in_fake_kernel(tmp_path, notebook, [((np.ones(2),), {})])
     assert proc.returncode == 0, proc.stderr
     assert read_answers(str(tmp_path / "out"), 1) is None
+
+
+def test_a_class_is_played_in_the_kernel_from_plain_steps(tmp_path):
+    """A class exercise: the steps build an instance, set its parameters and call its methods; only
+    the plain values they return come back."""
+    X = np.arange(6.0).reshape(3, 2)
+    notebook = ("import numpy as np\nclass Scaler:\n    def __init__(self, k):\n        self.params = {'k': np.ones(1) * k}\n"
+                "    def check_data(self, X):\n        return (np.asarray(X, float),)\n"
+                "    def apply(self, X):\n        return X * self.params['k'], self\n")
+    steps = [("new", (2.0,), {}), ("shapes", "params", "shapes"), ("call", "apply", (X,), {}, ("before", "self")),
+             ("update", "params", {"k": np.array([3.0])}), ("call", "check_data", (X,), {}, None),
+             ("call", "apply", "previous", {}, ("after", "again"))]
+    wrong_names = [("new", (2.0,), {}), ("update", "params", {"W1": np.ones(1)})]
+    proc = _run_in_fake_kernel(tmp_path, notebook, [((steps,), {}), ((wrong_names,), {})], "Scaler", scenario=True)
+    assert proc.returncode == 0, proc.stderr
+    played, refused = wire.load(str(tmp_path / "out"))
+    assert played["status"] == Status.OK, played
+    np.testing.assert_array_equal(played["value"]["before"], 2 * X)
+    np.testing.assert_array_equal(played["value"]["after"], 3 * X)
+    assert played["value"]["shapes"] == {"k": (1,)}
+    assert isinstance(played["value"]["self"], wire.Opaque)         # an instance never crosses the wire
+    assert refused["status"] == Status.ERROR and "the parameters must be named W1" in refused["error"]
 
 
 def test_a_missing_function_is_reported_as_not_defined(tmp_path):
