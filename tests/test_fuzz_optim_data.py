@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fuzz_support import FEW, FUZZ, Expect, all_finite, clean, combine, expect_outcome, hostile, shapes
+from fuzz_support import FEW, FUZZ, Expect, all_finite, clean, combine, expect_outcome, hostile, shapes, tol
+from mlp_lib import clip as C
 from mlp_lib import data as D
 from mlp_lib import optim as O
 
@@ -85,6 +86,45 @@ def test_update_rules(name, data):
         np.testing.assert_allclose(new, ref, rtol=1e-6, atol=1e-9)
         again, _ = O.OPTIMIZERS[name](new, eg.values, state, lr, **hyper)     # the state it returned is accepted
         assert all_finite(again)
+
+
+LIMITS = ([None, 1e-3, 0.5, 10.0], [0.0, -1.0, np.nan, np.inf, "1", True])
+
+
+@FUZZ
+@given(data=st.data())
+def test_clip_gradients(data):
+    """Global-norm and by-value clipping of a dict of hostile arrays, against the formula in float64."""
+    grads, values, expects, dtypes = {}, {}, [], {}
+    for name in data.draw(st.sampled_from([["W1"], ["W1", "b1"], ["W1", "b1", "W2"]])):
+        shape = data.draw(shapes([0, 1, 2]))
+        g, e = hostile(data.draw, clean(data.draw, shape, -5.0, 5.0))
+        if e.ok and 0 in shape:
+            e = Expect(refuse=(ValueError,))
+        grads[name], values[name], dtypes[name] = g, e.values, e.dtype
+        expects.append(e)
+    expect = combine(*expects)
+    limits = {}
+    for key in ("max_norm", "max_value"):
+        ok = data.draw(st.integers(0, 3)) > 0
+        limits[key] = data.draw(st.sampled_from(LIMITS[0] if ok else LIMITS[1]))
+        if not ok:
+            expect = combine(expect, Expect(refuse=(ValueError, TypeError)))
+    if limits["max_norm"] is None and limits["max_value"] is None:
+        expect = combine(expect, Expect(refuse=(ValueError,)))
+    clipped = expect_outcome(expect, C.clip_gradients, grads, **limits)
+    if clipped is None:
+        return
+    assert set(clipped) == set(grads) and all_finite(clipped)
+    ref = {k: np.asarray(v, dtype=np.float64) for k, v in values.items()}
+    if limits["max_value"] is not None:
+        ref = {k: np.minimum(np.maximum(v, -limits["max_value"]), limits["max_value"]) for k, v in ref.items()}
+    if limits["max_norm"] is not None:
+        norm = np.sqrt(sum(np.sum(v * v) for v in ref.values()))
+        ref = {k: v * min(1.0, limits["max_norm"] / norm) if norm > 0 else v for k, v in ref.items()}
+    for k in grads:
+        assert clipped[k].dtype == dtypes[k] and clipped[k].shape == np.shape(values[k])
+        np.testing.assert_allclose(clipped[k], ref[k], **tol(expect))     # float32 anywhere: float32 tolerance
 
 
 def test_misspelt_hyperparameters_list_the_valid_names():
