@@ -19,6 +19,7 @@ from .metrics import accuracy, confusion_matrix, precision_recall
 from .model import MLP
 from .optim import (OPTIMIZERS, SCHEDULES, adam, adamw, constant_lr, cosine_lr, exponential_lr,
                     make_schedule, rmsprop, sgd, step_lr, warmup_lr)
+from .search import lr_range_test, random_search
 from .train import History, TrainingDiverged, evaluate, train
 
 __version__ = "0.1.0"

@@ -671,3 +671,13 @@ def test_random_search_rejects_mistakes_with_their_hint(fn, hint):
     result = check_random_search(fn)
     assert not result.passed
     assert hint in result.message, result.message
+
+
+def test_the_packages_random_search_is_right_and_scores_zero_when_called():
+    from mlp_lib.checks.lesson07 import RANDOM_SEARCH
+    from mlp_lib.search import random_search
+    for case in RANDOM_SEARCH.make_cases(np.random.default_rng(4)):
+        fraction, message, *_ = RANDOM_SEARCH.score(case, random_search(*case.args))
+        assert fraction == 1.0, message
+    result = check_random_search(random_search)
+    assert not result.passed and "solution" in result.message.lower(), result.message

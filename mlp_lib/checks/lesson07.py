@@ -683,6 +683,7 @@ RANDOM_SEARCH = Exercise(
     points=3,
     make_cases=_search_cases,
     score=_search_score,
+    references=("mlp_lib.search:random_search",),
     promises=[Promise("seed-not-used", "two searches with the same seed tried different configurations: draw "
                                        "every value from one generator seeded with seed, not from the global "
                                        "random state.", _seed_promise(True), across=True),
