@@ -275,7 +275,7 @@ def lesson3_loss_text(lr, epochs=300):
     model = MLP([2, 4, 1], activation="sigmoid", loss="binary_cross_entropy", seed=0)
     history = train(model, X, y, epochs=epochs, lr=lr, batch_size=len(X), seed=0, on_divergence="stop",
                     on_epoch=lambda epoch, h: h.loss[-1] > 3 * h.loss[0])
-    return f"final loss: {history.loss[-1]:.4f}"
+    return f"final loss: {history.loss[-1]:.4g}"
 
 
 def test_lesson3_learning_rate_slider(lab, browser):
@@ -330,7 +330,7 @@ def test_lesson7_playground_trains_live(lab, browser):
     assert status.inner_text() == shown, "training went on after stop"
     epoch = int(shown.split()[1])
     _, history = playground_run(epochs=epoch, dataset="spirals")     # lesson 7's playground(dataset="spirals")
-    assert f"training loss: {history.loss[-1]:.4f}" in shown and f"test loss: {history.val_loss[-1]:.4f}" in shown
+    assert f"training loss: {history.loss[-1]:.4g}" in shown and f"test loss: {history.val_loss[-1]:.4g}" in shown
     assert f"epochs={epoch})" in page.locator(".widget-html", has_text="playground_run").first.inner_text()
     assert image.screenshot() != before, "the decision boundary was not redrawn while training"
     _screenshot(page, course, "lesson7-playground")
