@@ -32,11 +32,11 @@ def xor_run(lr, epochs=300, activation="tanh", optimizer="sgd", layer_sizes=(2, 
 
 def html_text(handle):
     """All text of the HTML widgets inside a handle's ui."""
-    import ipywidgets as W
+    import ipywidgets as ipw
     out, stack = [], [handle.ui]
     while stack:
         w = stack.pop()
-        if isinstance(w, W.HTML):
+        if isinstance(w, ipw.HTML):
             out.append(w.value)
         stack.extend(getattr(w, "children", ()))
     return " ".join(out)
