@@ -24,12 +24,13 @@ from sandbox_support import SANDBOX
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SOLUTION = ROOT / "solutions" / "03_backpropagation.ipynb"
 POINTS = {"affine_forward": 2, "affine_backward": 3, "sigmoid_prime": 2, "two_layer_gradients": 4,
-          "sgd_step": 2, "train_xor": 2}
+          "sgd_step": 2, "train_xor": 2, "MyMLP": 4}
 EXERCISES = list(POINTS)
 # which exercises of set 03 call which: an attacked function also costs its callers their points
-CALLERS = {"affine_forward": {"two_layer_gradients", "train_xor"}, "affine_backward": {"two_layer_gradients", "train_xor"},
-           "sigmoid_prime": {"two_layer_gradients", "train_xor"}, "two_layer_gradients": {"train_xor"},
-           "sgd_step": {"train_xor"}, "train_xor": set()}
+CALLERS = {"affine_forward": {"two_layer_gradients", "train_xor", "MyMLP"},
+           "affine_backward": {"two_layer_gradients", "train_xor", "MyMLP"},
+           "sigmoid_prime": {"two_layer_gradients", "train_xor", "MyMLP"}, "two_layer_gradients": {"train_xor"},
+           "sgd_step": {"train_xor"}, "train_xor": set(), "MyMLP": set()}
 MARKER = "mlp-course-hostile-marker"
 FILE_LIMIT_MB = 16
 TMP_LIMIT_MB = 16

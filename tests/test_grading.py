@@ -169,7 +169,7 @@ def test_json_gradebook_matches_the_csv(graded):
     data = json.loads((graded["out"] / "gradebook.json").read_text())
     assert len(data["rows"]) == len(graded["rows"])
     alice = next(s for s in data["submissions"] if s["learner"] == "alice")
-    assert (alice["points"], alice["max_points"]) == (15, 15)
+    assert (alice["points"], alice["max_points"]) == (19, 19)
 
 
 def test_learner_code_ran_elsewhere(graded):
