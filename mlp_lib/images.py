@@ -24,7 +24,7 @@ require("mlp_lib.images", "PIL")
 import numpy as np
 from PIL import Image, ImageOps
 
-from .archives import ZIP_ERRORS, read_member
+from .archives import ZIP_ERRORS, file_members, read_member
 from .validation import as_array, check_real
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
@@ -186,8 +186,8 @@ def _zip_images(path):
     """Names and features of the images in a ZIP file, each member checked before it is read."""
     try:
         with zipfile.ZipFile(path) as archive:
-            members = sorted((m for m in archive.infolist() if not m.is_dir()
-                              and _is_image_name(pathlib.PurePosixPath(m.filename))), key=lambda m: m.filename)
+            members = sorted((m for m in file_members(archive) if _is_image_name(pathlib.PurePosixPath(m.filename))),
+                             key=lambda m: m.filename)
             total = sum(m.file_size for m in members)
             if total > MAX_ZIP_BYTES:
                 raise ValueError(f"{path.name}: its images expand to {total:,} bytes, more than the limit of "

@@ -108,4 +108,5 @@ def auc(x, y):
     """The area under a curve through the points (x, y) by the trapezoidal rule; x sorted up or
     down. x, y: (N,), N >= 2 -> float. ``auc(fpr, tpr)`` is the area under the ROC curve: the
     probability that a random positive scores above a random negative (ties count one half)."""
-    return float(abs(np.sum(np.diff(x) * (y[1:] + y[:-1]) / 2)))
+    area = float(np.sum(np.diff(x) * (y[1:] + y[:-1]) / 2))
+    return -area if x[-1] < x[0] else area

@@ -29,7 +29,7 @@ import zipfile
 
 import numpy as np
 
-from .archives import ZIP_ERRORS, read_member
+from .archives import ZIP_ERRORS, file_members, read_member
 
 MISSING = ("", "na", "n/a", "nan", "null", "none", "?")   # compared after stripping spaces and lowercasing
 MISSING_CATEGORY = "(missing)"
@@ -228,7 +228,7 @@ def _read_text(path, member):
 def _zip_member(path, member):
     try:
         with zipfile.ZipFile(path) as archive:
-            files = [m for m in archive.infolist() if not m.is_dir()]
+            files = file_members(archive)
             tables = [m for m in files if m.filename.lower().endswith(".csv") and not _hidden(m.filename)]
             if member is not None:
                 chosen = [m for m in files if m.filename == member]
@@ -237,9 +237,10 @@ def _zip_member(path, member):
                                      f"{[m.filename for m in files]}")
             elif len(tables) != 1:
                 names = [m.filename for m in tables]
-                raise ValueError(f"{path.name}: holds no CSV file (members: {[m.filename for m in files]})" if not tables
-                                 else f"{path.name}: holds {len(tables)} CSV files {names}: name the one to read, "
-                                      f"e.g. member={names[0]!r}")
+                raise ValueError(f"{path.name}: expected a CSV file inside, got none (members: "
+                                 f"{[m.filename for m in files]})" if not tables
+                                 else f"{path.name}: holds {len(tables)} CSV files {names}: expected member= "
+                                      f"naming the one to read, e.g. member={names[0]!r}")
             else:
                 chosen = tables
             where = f"{path.name}, member {chosen[0].filename!r}"
