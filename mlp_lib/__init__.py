@@ -6,6 +6,7 @@ and ``mlp_lib.widgets`` needs ipywidgets, and are imported on their own.
 from .activations import (ACTIVATIONS, get_activation, identity, identity_prime, leaky_relu,
                           leaky_relu_prime, log_softmax, relu, relu_prime, sigmoid, sigmoid_prime,
                           softmax, tanh, tanh_prime)
+from .clip import clip_gradients
 from .data import (Standardizer, iterate_minibatches, load_breast_cancer, load_diabetes, load_digits,
                    load_table, make_blobs, make_circles, make_moons, make_regression_curve, make_spirals,
                    make_xor, one_hot, train_val_test_split)
@@ -19,6 +20,7 @@ from .metrics import (accuracy, auc, average_precision, confusion_matrix, precis
 from .model import MLP
 from .optim import (OPTIMIZERS, SCHEDULES, adam, adamw, constant_lr, cosine_lr, exponential_lr,
                     make_schedule, rmsprop, sgd, step_lr, warmup_lr)
+from .search import lr_range_test, random_search
 from .train import History, TrainingDiverged, evaluate, train
 
 __version__ = "0.1.0"
