@@ -27,7 +27,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from mlp_lib import MLP, make_xor, train  # noqa: E402
-from mlp_lib.plots import LiveLossCurves, LiveProbabilityMap, plot_loss_curves, plot_probability_map  # noqa: E402
+from mlp_lib.plots import LiveLossCurves, LiveProbabilityMap, plot_decision_boundary, plot_history  # noqa: E402
 from mlp_lib.widgets import lr_explorer, playground  # noqa: E402
 from mlp_lib.widgets.live_figure import LiveFigure  # noqa: E402
 
@@ -89,9 +89,9 @@ def figure_paths(repeats):
         image_ms.append((time.perf_counter() - t0) * 1000)
         t0 = time.perf_counter()
         # what a cell inside an Output widget does: a fresh pyplot figure, shown by the inline backend
-        fig2, (ax3, ax4) = plt.subplots(1, 2, figsize=(8.4, 3.2), dpi=72)
-        plot_loss_curves(ax3, history.loss)
-        plot_probability_map(model, X, y, ax4)
+        fig2, (ax3, ax4) = plt.subplots(1, 2, figsize=(8.4, 3.2))
+        plot_history(history, ax=ax3, log=True)
+        plot_decision_boundary(model, X, y, ax=ax4, resolution=60)
         print_figure(fig2, "png", bbox_inches="tight")
         plt.close(fig2)
         inline_ms.append((time.perf_counter() - t0) * 1000)

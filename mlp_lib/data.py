@@ -1,5 +1,5 @@
 """Data sets and data handling: toy generators, real data that works offline, splits,
-standardization and mini-batches.
+standardization and mini-batches; tables from CSV and ZIP files (``load_table``, in tables.py).
 
 Every generator returns ``X`` of shape (N, D) and ``y`` of shape (N,) and takes a
 ``seed`` (an int or a np.random.Generator), so the same call gives the same data.
@@ -8,6 +8,7 @@ import pathlib
 
 import numpy as np
 
+from .tables import Table, TableEncoder, load_table  # noqa: F401  (mlp_lib.data.load_table)
 from .validation import (CENTERS, DATA, FINITE_DATA, FLAG, FRACTION, NONNEG, SAMPLES, SEED, NotFittedError,
                          as_rng, checked, one_hot_arguments, real, same_length,
                          split_arguments, split_parts)

@@ -16,9 +16,12 @@ A learner's own activation pair or loss turns the fast path off for that part on
 called as the plain loop calls it. ``tests/test_fastpath.py`` checks that both paths give the
 same parameters to float rounding.
 """
+import math
+
 import numpy as np
 
 from .activations import ACTIVATIONS
+from .clip import checked_clip_result, clip_gradients, gradients_changed
 from .layers import affine_backward, affine_forward
 from .optim import sgd
 from .validation import unchecked
@@ -206,6 +209,28 @@ class FastSteps:
             dz *= 2.0 / dz.size
             return loss, dz
         return self.record.fn(logits, y)             # a learner's loss, called as the plain loop does
+
+    def clip(self, fn, max_norm, max_value):
+        """Clip the gradients in place -> whether that changed them. The package's
+        ``clip_gradients`` is fused on the flat gradient (its global norm is the norm of the
+        flat array); a learner's function is called on the dict of views and its result copied in."""
+        g = self.grad_flat
+        if fn is not clip_gradients.unchecked:
+            clipped = checked_clip_result(fn(self.grads, max_norm=max_norm, max_value=max_value), self.grads)
+            changed = gradients_changed(self.grads, clipped)
+            for name, view in self.grads.items():
+                view[...] = clipped[name]
+            return changed
+        changed = False
+        if max_value is not None and np.any(np.abs(g) > max_value):
+            np.clip(g, -max_value, max_value, out=g)
+            changed = True
+        if max_norm is not None:
+            norm = math.sqrt(float(np.dot(g, g)))
+            if norm > max_norm:
+                g *= g.dtype.type(max_norm / norm)
+                changed = True
+        return changed
 
     def update(self, lr):
         """Apply the update rule: in place for the package's sgd, else once per parameter."""

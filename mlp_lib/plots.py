@@ -160,9 +160,11 @@ class LiveLossCurves:
         if handles != self._legend_handles:     # a new legend only when its entries change
             if self.legend is not None:
                 self.legend.remove()
-            # a diverging curve ends high on the right: keep the legend out of its way
-            corner = "lower right" if self.marker in handles else "upper right"
-            self.legend = self.ax.legend(handles=handles, loc=corner, fontsize="small")
+                self.legend = None
+            if handles:             # no curve yet (epoch 0): no legend, not an empty box
+                # a diverging curve ends high on the right: keep the legend out of its way
+                corner = "lower right" if self.marker in handles else "upper right"
+                self.legend = self.ax.legend(handles=handles, loc=corner, fontsize="small")
             self._legend_handles = handles
 
 

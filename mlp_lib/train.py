@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import data
+from .clip import checked_clip_result, clip_gradients, gradients_changed
 from .fastpath import fast_steps
 from .optim import get_optimizer
 from .validation import as_rng, check_call, check_flag, check_positive, check_real, unchecked
@@ -46,7 +47,8 @@ class History:
     lr: the learning rate of each epoch; step_loss: the loss of every step;
     stopped: why training stopped before ``epochs`` (None if it ran to the end), counting
     epochs from 1; best_epoch: the 0-based index of the best epoch when ``patience`` is set;
-    diverged: True when it stopped because the loss was no longer finite.
+    diverged: True when it stopped because the loss was no longer finite;
+    clipped: the number of steps whose gradients the clipping changed (0 without clipping).
     """
     loss: list = field(default_factory=list)
     accuracy: list = field(default_factory=list)
@@ -57,6 +59,7 @@ class History:
     stopped: str = None
     diverged: bool = False
     best_epoch: int = None
+    clipped: int = 0
 
     @property
     def epochs(self):
@@ -66,7 +69,8 @@ class History:
 
 def train(model, X, y, *, epochs=100, lr=0.1, optimizer="sgd", optimizer_kwargs=None,
           batch_size=None, validation_data=None, lr_schedule=None, patience=None,
-          seed=0, on_step=None, on_epoch=None, on_divergence="raise", verbose=0, fast=True):
+          seed=0, on_step=None, on_epoch=None, on_divergence="raise", verbose=0, fast=True,
+          clip_norm=None, clip_value=None, clip=clip_gradients):
     """Train ``model`` in place with mini-batch gradient descent and return its History.
 
     X: (N, D); y: (N,) labels or (N, K) targets. epochs: passes over the data.
@@ -89,6 +93,11 @@ def train(model, X, y, *, epochs=100, lr=0.1, optimizer="sgd", optimizer_kwargs=
     ``diverged`` set; either way the message names the epoch, the step and the learning rate.
     verbose: print a rounded summary every ``verbose`` epochs (0: silent).
     fast: take the fused fast path for the package's own pieces (False: the plain loop).
+    clip_norm, clip_value: clip every step's gradients (after the L2 term, before the update
+    rule) to a global L2 norm of at most clip_norm and / or every entry into
+    [-clip_value, clip_value]; None: no clipping. ``history.clipped`` counts the steps it changed.
+    clip: the clipping function, ``clip(grads, max_norm=..., max_value=...) -> new grads``
+    (``clip.clip_gradients`` or a learner's own with that signature).
 
     The model contract: ``train`` uses four members of ``model``: ``params`` (dict of
     arrays), ``check_data(X, y) -> (X, y)``, ``forward_backward(X, y) -> (data_loss, penalty,
@@ -119,6 +128,12 @@ def train(model, X, y, *, epochs=100, lr=0.1, optimizer="sgd", optimizer_kwargs=
         X_val, y_val = model.check_data(*validation_data)
         if len(X_val) == 0:
             raise ValueError(f"validation_data must hold at least one sample, got X_val of shape {X_val.shape}")
+    clip_norm, clip_value = (None if v is None else check_real(v, name, 0, low_open=True)
+                             for v, name in ((clip_norm, "clip_norm"), (clip_value, "clip_value")))
+    if not callable(clip):
+        raise TypeError(f"clip must be a function (grads, max_norm=..., max_value=...) -> grads, such as "
+                        f"clip_gradients; got {clip!r}")
+    clipping = clip_norm is not None or clip_value is not None
     rule = get_optimizer(optimizer)
     hyper = check_optimizer_kwargs(rule, optimizer_kwargs)
     fast = check_flag(fast, "fast")
@@ -145,6 +160,8 @@ def train(model, X, y, *, epochs=100, lr=0.1, optimizer="sgd", optimizer_kwargs=
                 if not total <= limit:        # NaN, infinite, or a million times the first loss
                     _record_diverged_epoch(history, lr_t, steps.classify, validation_data is not None)
                     return _diverged(history, epoch, step, lr_t, total, limit, on_divergence)
+                if clipping:
+                    history.clipped += steps.clip(unchecked(clip), clip_norm, clip_value)
                 steps.update(lr_t)
                 history.step_loss.append(loss)
                 loss_sum += loss * n
@@ -217,6 +234,13 @@ class _Steps:
         hits = (np.count_nonzero(record.predict(logits) == record.labels(self.y_batch))
                 if self.classify else 0)
         return loss, penalty, hits
+
+    def clip(self, fn, max_norm, max_value):
+        """Replace the gradients by fn's clipped ones -> whether that changed them."""
+        clipped = checked_clip_result(fn(self.grads, max_norm=max_norm, max_value=max_value), self.grads)
+        changed = gradients_changed(self.grads, clipped)
+        self.grads = clipped
+        return changed
 
     def update(self, lr):
         params, grads, states = self.model.params, self.grads, self.states

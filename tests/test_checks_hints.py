@@ -128,6 +128,37 @@ def _batches(case, order=None, sizes=None, pair=True, drop_last=False, draws=Non
     return [(X[order[i:i + B]], labels[i:i + B]) for i in starts]
 
 
+def _searches(case):
+    """Typical answers of random_search on a case: right, and with each classic slip."""
+    evaluate, space, n, seed = case.args
+
+    def run(rng, log=True, skip_last_choice=False, n_trials=n):
+        trials = []
+        for _ in range(n_trials):
+            config = {}
+            for name, spec in space.items():
+                if isinstance(spec, list):
+                    config[name] = spec[int(rng.integers(len(spec) - skip_last_choice))]
+                elif spec[0] == "log" and log:
+                    config[name] = float(10 ** rng.uniform(np.log10(spec[1]), np.log10(spec[2])))
+                else:
+                    config[name] = float(rng.uniform(spec[1], spec[2]))
+            trials.append((config, evaluate(config)))
+        return trials
+
+    right = run(np.random.default_rng(seed))
+    best = max(range(len(right)), key=lambda i: (right[i][1], -i))
+    worst = min(range(len(right)), key=lambda i: right[i][1])
+    last_tie = max(i for i in range(len(right)) if right[i][1] == right[best][1])
+    return [None, "text", (1, 2), (right[best][0], right[best][1], "trials"), (right[0][0], 0.0, right[:-1]),
+            (right[best][0], right[best][1], [({"lr": -1.0}, 0.0)] * n),
+            (right[best][0], right[best][1], [(c, s + 1) for c, s in right]),
+            (right[worst][0], right[worst][1], right), (right[-1][0], right[-1][1], right),
+            (right[last_tie][0], right[last_tie][1], right), (right[best][0], right[best][1], right),
+            (lambda t: (t[0][0], t[0][1], t))(run(np.random.default_rng(seed), log=False)),
+            (lambda t: (t[0][0], t[0][1], t))(run(np.random.default_rng(seed), skip_last_choice=True))]
+
+
 PROBES = {
     "logic_gates": lambda case: [
         None, [1, 2], {}, _gates(AND=None), _gates(AND=3), _gates(AND=("a", "b")), _gates(AND=([1.0, 1.0, 1.0], 0.0)),
@@ -146,6 +177,7 @@ PROBES = {
         _batches(case, order=np.arange(len(case.args[0]))[:-1]), _batches(case, pair=False),
         _batches(case, order=np.arange(len(case.args[0]))), _batches(case),
         [(case.args[0], case.args[1])]],
+    "random_search": lambda case: _searches(case),
     "digits_pipeline": lambda case: [
         None, ["a"] * len(case.private), np.zeros((len(case.private), 10)), np.zeros(3, dtype=int),
         np.full(len(case.private), 12), np.full(len(case.private), 0.5), np.zeros(len(case.private), dtype=int),

@@ -6,8 +6,10 @@ import pytest
 from mlp_lib.checks import exercise_sets
 from mlp_lib.checks.lesson07 import (add_l2_reference, batchnorm_backward_reference, batchnorm_forward_reference,
                                      check_add_l2, check_batchnorm_backward, check_batchnorm_forward,
-                                     check_dropout_backward, check_dropout_forward, check_minibatches,
+                                     check_clip_gradients, check_dropout_backward, check_dropout_forward,
+                                     check_minibatches, check_random_search, clip_gradients_reference,
                                      dropout_forward_reference)
+from mlp_lib.checks.wire import ConfigScore, snapshot
 from mlp_lib.gradcheck import numerical_gradient_array, rel_error
 
 
@@ -18,11 +20,12 @@ def stub(*args, **kwargs):
 def test_the_set_is_registered_in_notebook_order():
     names = [e.name for e in exercise_sets()["07_training_in_practice"]]
     assert names == ["minibatches", "dropout_forward", "dropout_backward", "add_l2", "batchnorm_forward",
-                     "batchnorm_backward"]
+                     "batchnorm_backward", "clip_gradients", "random_search"]
 
 
 @pytest.mark.parametrize("check", [check_minibatches, check_dropout_forward, check_dropout_backward, check_add_l2,
-                                   check_batchnorm_forward, check_batchnorm_backward])
+                                   check_batchnorm_forward, check_batchnorm_backward, check_clip_gradients,
+                                   check_random_search])
 def test_every_check_says_a_stub_is_not_implemented(check):
     result = check(stub)
     assert result.status == "not_implemented" and not result.passed
@@ -452,3 +455,229 @@ def test_batchnorm_backward_rejects_mistakes_with_their_hint(fn, hint):
     result = check_batchnorm_backward(fn)
     assert not result.passed
     assert hint in result.message, result.message
+
+
+# -- clip_gradients ---------------------------------------------------------------------------
+
+def test_clip_reference_by_hand():
+    grads = {"W1": np.array([[3.0]]), "b1": np.array([4.0])}                 # global norm 5
+    clipped = clip_gradients_reference(grads, max_norm=2.5)
+    np.testing.assert_allclose([clipped["W1"][0, 0], clipped["b1"][0]], [1.5, 2.0])
+    clipped = clip_gradients_reference(grads, max_norm=10.0)
+    np.testing.assert_array_equal(clipped["b1"], [4.0])
+    clipped = clip_gradients_reference({"W1": np.array([3.0, -4.0])}, max_value=3.5)
+    np.testing.assert_array_equal(clipped["W1"], [3.0, -3.5])
+
+
+def clip_by_loops(grads, max_norm=None, max_value=None):
+    out = {}
+    for name, g in grads.items():
+        out[name] = np.minimum(np.maximum(g, -max_value), max_value) if max_value is not None else g.copy()
+    if max_norm is not None:
+        total = 0.0
+        for g in out.values():
+            for x in g.ravel():
+                total += float(x) ** 2
+        norm = total ** 0.5
+        if norm > max_norm:
+            for name in out:
+                out[name] = out[name] * (max_norm / norm)
+    return out
+
+
+def clip_by_concatenation(grads, max_norm=None, max_value=None):
+    grads = {k: np.clip(g, -max_value, max_value) if max_value else g for k, g in grads.items()}
+    if max_norm:
+        norm = np.linalg.norm(np.concatenate([g.ravel() for g in grads.values()]))
+        grads = {k: g * min(1.0, max_norm / max(norm, 1e-300)) for k, g in grads.items()}
+    return {k: np.array(g) for k, g in grads.items()}
+
+
+def clip_copies_in_place(grads, max_norm=None, max_value=None):
+    out = {k: g.copy() for k, g in grads.items()}
+    if max_value is not None:
+        for g in out.values():
+            np.clip(g, -max_value, max_value, out=g)
+    norm = np.sqrt(sum(np.sum(g * g) for g in out.values()))
+    if max_norm is not None and norm > max_norm:
+        for g in out.values():
+            g *= max_norm / norm
+    return out
+
+
+@pytest.mark.parametrize("fn", [clip_by_loops, clip_by_concatenation, clip_copies_in_place])
+def test_clip_gradients_accepts_right_answers(fn):
+    result = check_clip_gradients(fn)
+    assert result.passed, result.message
+
+
+def _clip_norm_with(norm, always=False):
+    def clip(grads, max_norm=None, max_value=None):
+        grads = {k: np.clip(g, -max_value, max_value) if max_value is not None else g.copy() for k, g in grads.items()}
+        if max_norm is None:
+            return grads
+        out = {}
+        for k, g in grads.items():
+            n = norm(grads, k)
+            out[k] = g * (max_norm / n if always or n > max_norm else 1.0) if n > 0 else g
+        return out
+    return clip
+
+
+def _in_place(grads, max_norm=None, max_value=None):
+    if max_value is not None:
+        for g in grads.values():
+            np.clip(g, -max_value, max_value, out=g)
+    norm = np.sqrt(sum(np.sum(g ** 2) for g in grads.values()))
+    if max_norm is not None and norm > max_norm:
+        for g in grads.values():
+            g *= max_norm / norm
+    return grads
+
+
+def _value_for_norm(grads, max_norm=None, max_value=None):
+    limit = max_value if max_value is not None else max_norm
+    return {k: np.clip(g, -limit, limit) for k, g in grads.items()}
+
+
+def _python_division(grads, max_norm=None, max_value=None):
+    if max_value is not None:
+        grads = {k: np.clip(g, -max_value, max_value) for k, g in grads.items()}
+    norm = float(np.sqrt(sum(np.sum(g ** 2) for g in grads.values())))
+    return {k: g * min(1.0, max_norm / norm) if max_norm is not None else g.copy() for k, g in grads.items()}
+
+
+_GLOBAL = lambda grads, k: float(np.sqrt(sum(np.sum(g ** 2) for g in grads.values())))
+WRONG_CLIP = {
+    "per-parameter norm": (_clip_norm_with(lambda grads, k: float(np.sqrt(np.sum(grads[k] ** 2)))), "its own norm"),
+    "clipping always": (_clip_norm_with(_GLOBAL, always=True), "small gradients are scaled up"),
+    "squared norm": (_clip_norm_with(lambda grads, k: _GLOBAL(grads, k) ** 2), "squared norm"),
+    "weights only": (_clip_norm_with(lambda grads, k: float(np.sqrt(sum(np.sum(g ** 2) for n, g in grads.items()
+                                                                         if n.startswith("W"))))), "leaves out the biases"),
+    "in place": (_in_place, "in place"),
+    "by value with max_norm": (_value_for_norm, "bound on each entry"),
+    "norm 0 divides by zero": (_python_division, "their norm is 0"),
+}
+
+
+@pytest.mark.parametrize("fn, hint", WRONG_CLIP.values(), ids=WRONG_CLIP.keys())
+def test_clip_gradients_rejects_mistakes_with_their_hint(fn, hint):
+    result = check_clip_gradients(fn)
+    assert not result.passed
+    assert hint in result.message, result.message
+
+
+# -- random_search ----------------------------------------------------------------------------
+
+def test_config_score_travels_as_plain_data_and_ties_when_weights_are_zero():
+    f = ConfigScore(["lr", "width"], np.array([-2.0, 16.0]), np.array([1.0, 0.01]), [True, False], decimals=3)
+    assert f({"lr": 1e-2, "width": 16}) == 1.0                            # at the centre
+    assert f({"lr": 1e-3, "width": 16}) == pytest.approx(0.0)              # one decade off: 1 - 1 * 1^2
+    copy = snapshot(f)
+    assert isinstance(copy, ConfigScore) and copy({"lr": 0.1, "width": 6}) == f({"lr": 0.1, "width": 6})
+    ties = ConfigScore(["lr"], np.array([0.0]), np.array([0.0]), [True])
+    assert ties({"lr": 1e-5}) == ties({"lr": 0.5}) == 1.0
+    with pytest.raises(TypeError, match="needs a dict with the keys"):
+        f({"lr": 0.1})
+
+
+def draw(rng, spec, log_by_exp=False):
+    if isinstance(spec, list):
+        return spec[int(rng.integers(len(spec)))]
+    kind, low, high = spec
+    if kind == "log":
+        if log_by_exp:
+            return float(np.exp(rng.uniform(np.log(low), np.log(high))))
+        return float(10 ** rng.uniform(np.log10(low), np.log10(high)))
+    return float(rng.uniform(low, high))
+
+
+def search(draw_value=draw, better=lambda s, best: s > best, pick=None, rng_of=np.random.default_rng, trials_of=None):
+    def random_search(evaluate, space, n_trials, seed):
+        rng = rng_of(seed)
+        trials = []
+        best_config, best_score = None, None
+        for _ in range(n_trials if trials_of is None else trials_of(n_trials)):
+            config = {name: draw_value(rng, spec) for name, spec in space.items()}
+            score = evaluate(config)
+            trials.append((config, score))
+            if best_score is None or better(score, best_score):
+                best_config, best_score = config, score
+        if pick is not None:
+            best_config, best_score = pick(trials)
+        return best_config, best_score, trials
+    return random_search
+
+
+def search_with_choice_and_max(evaluate, space, n_trials, seed):
+    rng = np.random.default_rng(seed)
+    configs = []
+    for _ in range(n_trials):
+        configs.append({name: (spec[rng.choice(len(spec))] if isinstance(spec, list) else draw(rng, spec, True))
+                        for name, spec in space.items()})
+    scores = [evaluate(c) for c in configs]
+    best = int(np.argmax(scores))                 # argmax keeps the first of equal scores
+    return configs[best], scores[best], list(zip(configs, scores))
+
+
+RIGHT_SEARCH = {"a loop": search(), "exp of a natural log": search(lambda rng, spec: draw(rng, spec, True)),
+                "choice and argmax": search_with_choice_and_max}
+
+
+@pytest.mark.parametrize("fn", RIGHT_SEARCH.values(), ids=RIGHT_SEARCH.keys())
+def test_random_search_accepts_right_answers(fn):
+    result = check_random_search(fn)
+    assert result.passed, result.message
+
+
+def _uniform(rng, spec):
+    if isinstance(spec, tuple) and spec[0] == "log":
+        return float(rng.uniform(spec[1], spec[2]))
+    return draw(rng, spec)
+
+
+def _log_everywhere(rng, spec):
+    if isinstance(spec, tuple) and spec[0] == "uniform":
+        low = max(spec[1], 1e-3)
+        return float(10 ** rng.uniform(np.log10(low), np.log10(spec[2])))
+    return draw(rng, spec)
+
+
+def _last_choice_missing(rng, spec):
+    return spec[int(rng.integers(len(spec) - 1))] if isinstance(spec, list) else draw(rng, spec)
+
+
+def _unpaired_scores(evaluate, space, n_trials, seed):
+    best, score, trials = search()(evaluate, space, n_trials, seed)
+    return best, score, [(c, s + 0.5) for c, s in trials]
+
+
+WRONG_SEARCH = {
+    "uniform instead of log-uniform": (search(_uniform), "not on a log scale"),
+    "log-uniform for a linear range": (search(_log_everywhere), "its range is linear"),
+    "returns the last trial": (search(pick=lambda trials: trials[-1]), "the last trial's score"),
+    "returns the worst": (search(better=lambda s, best: s < best), "the lowest score"),
+    "ties keep the last": (search(better=lambda s, best: s >= best), "on a tie"),
+    "global random state": (search(rng_of=lambda seed: np.random.default_rng()), "same seed tried different"),
+    "seed ignored": (search(rng_of=lambda seed: np.random.default_rng(0)), "different seeds tried exactly"),
+    "one trial too few": (search(trials_of=lambda n: n - 1), "expected n_trials"),
+    "a choice never drawn": (search(_last_choice_missing), "never drawn"),
+    "scores not from evaluate": (_unpaired_scores, "not the score that evaluate gives"),
+}
+
+
+@pytest.mark.parametrize("fn, hint", WRONG_SEARCH.values(), ids=WRONG_SEARCH.keys())
+def test_random_search_rejects_mistakes_with_their_hint(fn, hint):
+    result = check_random_search(fn)
+    assert not result.passed
+    assert hint in result.message, result.message
+
+
+def test_the_packages_random_search_is_right_and_scores_zero_when_called():
+    from mlp_lib.checks.lesson07 import RANDOM_SEARCH
+    from mlp_lib.search import random_search
+    for case in RANDOM_SEARCH.make_cases(np.random.default_rng(4)):
+        fraction, message, *_ = RANDOM_SEARCH.score(case, random_search(*case.args))
+        assert fraction == 1.0, message
+    result = check_random_search(random_search)
+    assert not result.passed and "solution" in result.message.lower(), result.message

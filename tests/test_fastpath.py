@@ -198,3 +198,37 @@ def test_float32_stays_float32_through_the_fast_path():
     history = train(model, X, y, epochs=3, lr=0.1, batch_size=16)
     assert all(v.dtype == np.float32 for v in model.params.values())
     assert all(isinstance(v, float) for v in history.step_loss)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"clip_norm": 0.5}, {"clip_value": 0.05}, {"clip_norm": 0.5, "clip_value": 0.05},
+    {"clip_norm": 0.5, "optimizer": "adam", "lr": 0.01},
+    {"clip_norm": 0.5, "optimizer_kwargs": {"momentum": 0.9, "weight_decay": 1e-3}},
+], ids=["norm", "value", "value-then-norm", "norm-adam", "norm-momentum-wd"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fast_path_matches_the_plain_loop_with_clipping(kwargs, dtype):
+    kwargs = dict(kwargs)
+    w = {**MOONS, "lr": kwargs.pop("lr", MOONS["lr"]), "dtype": dtype, "weight_decay": 0.01}
+    fast, pure = _both_paths(w, **kwargs)
+    assert _took_fast_path(fast[0])
+    _assert_same(fast, pure, dtype)
+    steps = len(pure[1].step_loss)
+    assert 0 < pure[1].clipped <= steps          # these limits are below the gradients of the first steps
+    assert fast[1].clipped == pure[1].clipped
+
+
+def test_a_learners_clip_function_is_called_on_both_paths():
+    calls = []
+
+    def my_clip(grads, max_norm=None, max_value=None):
+        calls.append((sorted(grads), max_norm, max_value))
+        return {k: np.clip(g, -max_value, max_value) for k, g in grads.items()}
+
+    fast, pure = _both_paths(MOONS, clip_value=0.05, clip=my_clip)
+    _assert_same(fast, pure, np.float64)
+    steps = len(pure[1].step_loss)
+    assert len(calls) == 2 * steps
+    assert calls[0] == (["W1", "W2", "W3", "b1", "b2", "b3"], None, 0.05)
+    reference = _both_paths(MOONS, clip_value=0.05)[1]
+    for name in reference[0].params:
+        np.testing.assert_allclose(pure[0].params[name], reference[0].params[name], rtol=1e-12, atol=1e-14)

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fuzz_support import FEW, FUZZ, Expect, all_finite, clean, combine, expect_outcome, hostile, shapes
+from fuzz_support import FEW, FUZZ, Expect, all_finite, clean, combine, expect_outcome, hostile, shapes, tol
+from mlp_lib import clip as C
 from mlp_lib import data as D
 from mlp_lib import optim as O
 
@@ -85,6 +86,45 @@ def test_update_rules(name, data):
         np.testing.assert_allclose(new, ref, rtol=1e-6, atol=1e-9)
         again, _ = O.OPTIMIZERS[name](new, eg.values, state, lr, **hyper)     # the state it returned is accepted
         assert all_finite(again)
+
+
+LIMITS = ([None, 1e-3, 0.5, 10.0], [0.0, -1.0, np.nan, np.inf, "1", True])
+
+
+@FUZZ
+@given(data=st.data())
+def test_clip_gradients(data):
+    """Global-norm and by-value clipping of a dict of hostile arrays, against the formula in float64."""
+    grads, values, expects, dtypes = {}, {}, [], {}
+    for name in data.draw(st.sampled_from([["W1"], ["W1", "b1"], ["W1", "b1", "W2"]])):
+        shape = data.draw(shapes([0, 1, 2]))
+        g, e = hostile(data.draw, clean(data.draw, shape, -5.0, 5.0))
+        if e.ok and 0 in shape:
+            e = Expect(refuse=(ValueError,))
+        grads[name], values[name], dtypes[name] = g, e.values, e.dtype
+        expects.append(e)
+    expect = combine(*expects)
+    limits = {}
+    for key in ("max_norm", "max_value"):
+        ok = data.draw(st.integers(0, 3)) > 0
+        limits[key] = data.draw(st.sampled_from(LIMITS[0] if ok else LIMITS[1]))
+        if not ok:
+            expect = combine(expect, Expect(refuse=(ValueError, TypeError)))
+    if limits["max_norm"] is None and limits["max_value"] is None:
+        expect = combine(expect, Expect(refuse=(ValueError,)))
+    clipped = expect_outcome(expect, C.clip_gradients, grads, **limits)
+    if clipped is None:
+        return
+    assert set(clipped) == set(grads) and all_finite(clipped)
+    ref = {k: np.asarray(v, dtype=np.float64) for k, v in values.items()}
+    if limits["max_value"] is not None:
+        ref = {k: np.minimum(np.maximum(v, -limits["max_value"]), limits["max_value"]) for k, v in ref.items()}
+    if limits["max_norm"] is not None:
+        norm = np.sqrt(sum(np.sum(v * v) for v in ref.values()))
+        ref = {k: v * min(1.0, limits["max_norm"] / norm) if norm > 0 else v for k, v in ref.items()}
+    for k in grads:
+        assert clipped[k].dtype == dtypes[k] and clipped[k].shape == np.shape(values[k])
+        np.testing.assert_allclose(clipped[k], ref[k], **tol(expect))     # float32 anywhere: float32 tolerance
 
 
 def test_misspelt_hyperparameters_list_the_valid_names():
@@ -232,3 +272,54 @@ def test_one_hot_and_standardizer_refuse_bad_input():
         D.Standardizer().fit(np.zeros((0, 2)))
     with pytest.raises(ValueError, match="fit"):
         D.Standardizer().transform(np.zeros((2, 2)))
+
+
+SPACE_SPECS = ([("log", 1e-4, 1.0), ("uniform", -1.0, 1.0), [8, 16], [0.5]],
+               [("log", 0.0, 1.0), ("log", -1.0, 1.0), ("uniform", 1.0, 1.0), ("uniform", np.nan, 1.0), [],
+                ("lin", 0.0, 1.0), (0.0, 1.0), "log", None])
+
+
+@FUZZ
+@given(data=st.data())
+def test_random_search(data):
+    """Random search over drawn spaces: every trial inside its ranges, the best the first of the top scores."""
+    from mlp_lib.search import random_search
+    space, valid = {}, True
+    for name in data.draw(st.sampled_from([["lr"], ["lr", "width"], ["a", "b", "c"]])):
+        ok = data.draw(st.integers(0, 3)) > 0
+        space[name] = data.draw(st.sampled_from(SPACE_SPECS[0] if ok else SPACE_SPECS[1]))
+        valid = valid and ok
+    n_trials = data.draw(st.sampled_from([1, 3, 10] if data.draw(st.integers(0, 3)) else [0, -1, 2.5, "3", True]))
+    valid = valid and isinstance(n_trials, int) and not isinstance(n_trials, bool) and n_trials > 0
+    seed = data.draw(st.sampled_from([0, 7, np.random.default_rng(1)] if data.draw(st.integers(0, 3)) else [-1, "s"]))
+    valid = valid and not isinstance(seed, str) and seed != -1
+    score = lambda config: round(sum(float(v) for v in config.values()), 1)       # many ties
+    result = expect_outcome(Expect() if valid else Expect(refuse=(ValueError, TypeError)),
+                            random_search, score, space, n_trials, seed)
+    if result is None:
+        return
+    best, best_score, trials = result
+    assert len(trials) == n_trials
+    for config, s in trials:
+        assert set(config) == set(space) and s == score(config)
+        for name, spec in space.items():
+            assert config[name] in spec if isinstance(spec, list) else spec[1] <= config[name] <= spec[2]
+    scores = [s for _, s in trials]
+    assert best_score == max(scores) and best == trials[scores.index(best_score)][0]
+
+
+@FEW
+@given(lr_min=st.sampled_from([1e-4, 1e-2, 0.0, -1.0, np.nan, "0.1"]), lr_max=st.sampled_from([1.0, 10.0, 1e-3]),
+       steps=st.sampled_from([2, 10, 1, 0, 2.5]))
+def test_lr_range_test(lr_min, lr_max, steps):
+    from mlp_lib import MLP, lr_range_test, make_moons
+    X, y = make_moons(n=20, noise=0.2, seed=0)
+    valid = isinstance(lr_min, float) and lr_min > 0 and lr_min < lr_max and isinstance(steps, int) and steps >= 2
+    result = expect_outcome(Expect() if valid else Expect(refuse=(ValueError, TypeError)),
+                            lambda X, y, **kw: lr_range_test(MLP([2, 4, 2], seed=0), X, y, **kw),    # a model is not data
+                            X, y, lr_min=lr_min, lr_max=lr_max, steps=steps)
+    if result is None:
+        return
+    lrs, losses = result
+    assert 1 <= len(lrs) == len(losses) <= steps and all_finite(losses)
+    np.testing.assert_allclose(lrs, lr_min * (lr_max / lr_min) ** (np.arange(len(lrs)) / (steps - 1)), rtol=1e-9)

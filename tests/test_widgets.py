@@ -2,6 +2,9 @@
 ipywidgets 8) and check the returned state against what theory says and against an
 independent computation with ``mlp_lib.train`` and the update rules.
 """
+import io
+import time
+
 import numpy as np
 import pytest
 
@@ -14,6 +17,7 @@ from mlp_lib.gradcheck import numerical_gradient  # noqa: E402
 from mlp_lib.surfaces import SURFACES, descend, get_surface  # noqa: E402
 from mlp_lib.widgets import (WidgetHandle, lr_explorer, neuron_explorer, optimizer_race, playground,  # noqa: E402
                              progress)
+from mlp_lib.widgets.common import loss_text, lr_label, new_figure  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG"
 
@@ -28,11 +32,11 @@ def xor_run(lr, epochs=300, activation="tanh", optimizer="sgd", layer_sizes=(2, 
 
 def html_text(handle):
     """All text of the HTML widgets inside a handle's ui."""
-    import ipywidgets as W
+    import ipywidgets as ipw
     out, stack = [], [handle.ui]
     while stack:
         w = stack.pop()
-        if isinstance(w, W.HTML):
+        if isinstance(w, ipw.HTML):
             out.append(w.value)
         stack.extend(getattr(w, "children", ()))
     return " ".join(out)
@@ -79,7 +83,7 @@ def test_lr_explorer_matches_train_and_shows_the_loss():
     assert isinstance(h, WidgetHandle) and set(h.controls) == {"lr", "epochs"}
     _, history = xor_run(0.5)
     assert h.state["final_loss"] == pytest.approx(history.loss[-1], rel=1e-12)
-    assert f"final loss: {history.loss[-1]:.4f}" in html_text(h)
+    assert f"final loss: {history.loss[-1]:.4g}" in html_text(h)
     assert h.state["png"].startswith(PNG_MAGIC)
 
 
@@ -90,7 +94,7 @@ def test_lr_slider_retrains_at_the_new_rate(lr):
     h.controls["lr"].value = lr
     _, history = xor_run(lr)
     assert h.state["history"].loss == pytest.approx(history.loss, rel=1e-12)
-    assert f"final loss: {history.loss[-1]:.4f}" in html_text(h)
+    assert f"final loss: {history.loss[-1]:.4g}" in html_text(h)
     assert h.state["png"] != before
 
 
@@ -128,6 +132,53 @@ def test_non_finite_loss_is_reported_with_trains_message():
                     blowup=float("inf"))                       # only train's own divergence rule counts
     assert h.state["diverged"] and h.state["history"].diverged
     assert h.state["message"] == h.state["history"].stopped and "learning rate 100" in h.state["message"]
+
+
+# What d3's ".3g" (JavaScript's Number.prototype.toPrecision(3)) shows on a slider's read-out:
+# fixed notation with trailing zeros from 1e-6 on, exponential below 1e-6 and from 1000 on.
+D3_3G = [(5.0, "5.00"), (10 ** 0.7, "5.01"), (10 ** 1.2, "15.8"), (0.5, "0.500"), (0.03, "0.0300"),
+         (1e-4, "0.000100"), (10 ** -3.1, "0.000794"), (1e-6, "0.00000100"), (1e-7, "1.00e-7"),
+         (100.0, "100"), (99.96, "100"), (999.6, "1.00e+3"), (1234.5, "1.23e+3")]
+
+
+@pytest.mark.parametrize("lr, shown", D3_3G)
+def test_lr_label_writes_a_rate_as_the_slider_shows_it(lr, shown):
+    assert lr_label(lr) == shown
+
+
+def test_the_rate_shown_is_the_rate_trained_with():
+    h = lr_explorer(lr=1.0)
+    h.controls["lr"].value = 10 ** 1.2            # the slider's grid point; it reads "15.8"
+    X, y = make_xor()
+    model = MLP([2, 4, 1], activation="tanh", loss="binary_cross_entropy", seed=0)
+    history = train(model, X, y, epochs=300, lr=15.8, batch_size=4, seed=0, on_divergence="stop",
+                    on_epoch=lambda epoch, hist: hist.loss[-1] > 3 * hist.loss[0])     # the explorer's blow-up rule
+    assert h.state["history"].loss == pytest.approx(history.loss, rel=1e-12)
+    assert h.state["history"].lr[0] == 15.8
+    if h.state["message"]:
+        assert "learning rate 15.8:" in h.state["message"] and "15.85" not in h.state["message"]
+    h.controls["lr"].value = 30.0
+    assert h.state["diverged"] and "learning rate 30.0:" in h.state["message"]
+
+
+def test_a_small_loss_stays_informative():
+    assert loss_text(1.234e-5) == "final loss: 1.234e-05"
+    assert loss_text(0.00012346, "loss") == "loss: 0.0001235"
+    assert loss_text(0.69314718) == "final loss: 0.6931"
+    assert loss_text(float("nan")) == "final loss: nan"
+
+
+def test_widget_figures_have_the_static_plots_resolution():
+    import matplotlib.pyplot as plt
+    static = plt.figure()                      # what a lesson's plt.subplots() draws with
+    try:
+        assert new_figure(4.0, 3.0)[0].dpi == static.dpi
+    finally:
+        plt.close(static)
+    h = lr_explorer()
+    fig_width_px = int(h.ui.children[-1].layout.width.removesuffix("px"))
+    from PIL import Image
+    assert Image.open(io.BytesIO(h.state["png"])).size[0] == fig_width_px
 
 
 def test_lr_explorer_takes_the_learners_functions():
@@ -254,7 +305,7 @@ def reference_playground(epochs, lr=0.03):
 def test_playground_step_advances_one_epoch_of_the_same_run():
     h = playground()
     expected = {"dataset", "noise", "hidden_layers", "units", "activation", "lr", "optimizer", "l2",
-                "batch_size", "seed", "train", "stop", "step"}
+                "batch_size", "seed", "max_epochs", "target_loss", "train", "stop", "step"}
     assert set(h.controls) == expected
     assert h.state["epoch"] == 0 and not h.state["running"]
     h.controls["step"].click()
@@ -299,6 +350,67 @@ def test_changing_a_setting_starts_a_new_run():
         playground(dataset="swiss roll")
 
 
+def test_playground_menus_offer_every_registered_activation_and_update_rule():
+    from mlp_lib.activations import ACTIVATIONS
+    from mlp_lib.optim import OPTIMIZERS
+    h = playground()
+    assert set(h.controls["activation"].options) == set(ACTIVATIONS)
+    assert set(OPTIMIZERS) | {"momentum"} == set(h.controls["optimizer"].options)
+    h.controls["optimizer"].value = "adamw"
+    h.controls["step"].click()
+    assert h.state["epoch"] == 1 and np.isfinite(h.state["final_loss"])
+
+
+def test_playground_pauses_by_itself_at_the_maximum_and_goes_on_when_it_is_raised():
+    h = playground(max_epochs=3, target_loss=0.0)
+    h.controls["train"].click()
+    assert h.wait(10, timeout=30) == 3
+    time.sleep(0.2)
+    assert h.state["epoch"] == 3 and not h.state["running"]
+    assert "maximum of 3 epochs" in h.state["limit"] and "maximum of 3 epochs" in html_text(h)
+    h.controls["train"].click()                                     # nothing left to do
+    assert h.state["epoch"] == 3 and not h.state["running"]
+    h.controls["max_epochs"].value = 5                             # not a new run: the same one goes on
+    assert h.state["epoch"] == 3
+    h.controls["train"].click()
+    assert h.wait(10, timeout=30) == 5
+    time.sleep(0.2)
+    assert h.state["epoch"] == 5 and h.state["history"].loss == pytest.approx(reference_playground(5).loss, rel=1e-12)
+
+
+def test_playground_pauses_at_the_target_loss_and_shows_small_losses():
+    reference = reference_playground(60)
+    target = 0.1
+    first_below = next(i + 1 for i, loss in enumerate(reference.loss) if loss <= target)
+    h = playground(target_loss=target)
+    h.controls["train"].click()
+    h.wait(first_below + 20, timeout=60)
+    time.sleep(0.2)
+    assert h.state["epoch"] == first_below and not h.state["running"]
+    assert "reached the target 0.1" in h.state["limit"]
+    assert f"training loss: {reference.loss[first_below - 1]:.4g}" in html_text(h)
+    h.controls["target_loss"].value = 1e-5                         # a lower target: it trains on
+    h.controls["step"].click()
+    assert h.state["epoch"] == first_below + 1 and h.state["limit"] == ""
+
+
+def test_playground_rejects_bad_limits():
+    with pytest.raises(ValueError, match="max_epochs"):
+        playground(max_epochs=0)
+    with pytest.raises(ValueError, match="target_loss"):
+        playground(target_loss=0.5)
+
+
+def test_no_empty_legend_before_the_first_epoch():
+    from mlp_lib.plots import LiveLossCurves
+    fig, (ax,) = new_figure(4, 3)
+    curves = LiveLossCurves(ax)
+    curves.update([])
+    assert ax.get_legend() is None
+    curves.update([0.7, 0.5], [0.8, 0.6])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["training loss", "test loss"]
+
+
 # -- progress bar ------------------------------------------------------------------
 
 def test_progress_bar_follows_train_and_passes_on_a_stop():
@@ -307,7 +419,7 @@ def test_progress_bar_follows_train_and_passes_on_a_stop():
     history = train(MLP([2, 4, 1], activation="tanh", loss="binary_cross_entropy"), X, y, epochs=20, lr=0.5,
                     on_epoch=bar)
     assert bar.bar.value == 20 and bar.bar.bar_style == "success"
-    assert f"loss: {history.loss[-1]:.4f}" in bar.label.value
+    assert f"loss: {history.loss[-1]:.4g}" in bar.label.value
     stopper = progress(20, then=lambda epoch, h: epoch == 4)
     history = train(MLP([2, 4, 1], activation="tanh", loss="binary_cross_entropy"), X, y, epochs=20, lr=0.5,
                     on_epoch=stopper)

@@ -357,12 +357,14 @@ def _score(exercise, cases, outcomes):
     for case, outcome in zip(cases, outcomes):
         fraction, message, *diagnosis = exercise.score(case, outcome["value"])
         fractions.append(float(np.clip(fraction, 0.0, 1.0)))
-        if message not in messages:
-            messages.append(message)
+        messages.append((fraction, message))
         if fraction < 1.0:
             diagnoses.append(diagnosis[0] if diagnosis else f"{exercise.name}/below-full-score")
     fraction = float(np.mean(fractions))
     status = Status.PASSED if fraction >= 1.0 else Status.PARTIAL if fraction > 0 else Status.FAILED
+    # below full marks, what was right on some cases is left out: the learner reads what is wrong
+    shown = [m for f, m in messages if status == Status.PASSED or f < 1.0]
+    messages = [m for i, m in enumerate(shown) if m not in shown[:i]]
     mark = "✓" if status == Status.PASSED else "✗"
     return CheckResult(exercise.name, status == Status.PASSED, status,
                        f"{mark} {exercise.name}: " + "; ".join(messages), fraction=fraction,

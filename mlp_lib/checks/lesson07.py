@@ -1,17 +1,21 @@
 """Checks of the exercises of lesson 7, training in practice (solutions/07_training_in_practice.ipynb).
 
 The learner writes a mini-batch iterator, inverted dropout forward and backward, the L2
-term of the loss and its gradients, and (the advanced one) batch normalization forward and
-backward in training mode. Randomness is passed in as plain data so that every answer can
-be reproduced: the iterator gets a ``seed``, dropout gets the uniform numbers ``u`` (a unit
-is dropped where ``u < p``).
+term of the loss and its gradients, (the advanced one) batch normalization forward and
+backward in training mode, gradient clipping, and a random hyperparameter search.
+Randomness is passed in as plain data so that every answer can be reproduced: the iterator
+and the search get a ``seed``, dropout gets the uniform numbers ``u`` (a unit is dropped
+where ``u < p``). The search is scored by properties (any way of drawing is fine): its
+``evaluate`` is a ``wire.ConfigScore``, plain data that travels to a learner's kernel.
 """
 import numpy as np
 
+from ..clip import clip_gradients
 from ..gradcheck import numerical_gradient_array
 from ..layers import batchnorm_backward, batchnorm_forward, dropout_forward
-from .base import Case, Exercise, Mistake, make_check
+from .base import Case, Exercise, Mistake, Promise, leaves, make_check
 from .promises import differs_for_other_seed, same_for_same_seed
+from .wire import ConfigScore
 
 EXERCISE_SET = "07_training_in_practice"
 
@@ -404,7 +408,292 @@ BATCHNORM_BACKWARD = Exercise(
 )
 
 
-EXERCISES = [MINIBATCHES, DROPOUT_FORWARD, DROPOUT_BACKWARD, ADD_L2, BATCHNORM_FORWARD, BATCHNORM_BACKWARD]
+# -- clip_gradients ---------------------------------------------------------------------------
+
+def clip_gradients_reference(grads, max_norm=None, max_value=None):
+    """By value into [-max_value, max_value], then by the global norm of all the arrays together
+    (g * max_norm / ||g|| when ||g|| > max_norm). grads: dict name -> array -> a new dict."""
+    return clip_gradients.unchecked(grads, max_norm=max_norm, max_value=max_value)
+
+
+def _clip_cases(rng):
+    def grads(sizes, scale, dtype=np.float64):
+        out = {}
+        for l, (a, b) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+            out[f"W{l}"] = (scale * rng.standard_normal((a, b))).astype(dtype)
+            out[f"b{l}"] = (scale * rng.standard_normal(b)).astype(dtype)
+        return out
+    specs = [([3, 4, 2], 5.0, 1.0, None, np.float64, "global norm above max_norm"),
+             ([2, 5, 5, 3], 0.05, 1.0, None, np.float64, "global norm below max_norm"),
+             ([3, 4, 2], 2.0, None, 0.5, np.float64, "max_value only"),
+             ([4, 3, 2], 3.0, 2.0, 1.0, np.float64, "max_value, then max_norm"),
+             ([3, 6, 2], 4.0, 0.5, None, np.float32, "global norm above max_norm, float32"),
+             ([2, 3], 0.0, 1.0, None, np.float64, "all gradients zero")]
+    cases = []
+    for sizes, scale, max_norm, max_value, dtype, what in specs:
+        g = grads(sizes, scale, dtype)
+        if what == "global norm above max_norm" and dtype == np.float64:
+            # one array above max_norm, the others below, so that each mistaken norm gives another result
+            own = {"W1": 1.5, "b1": 0.3, "W2": 0.9, "b2": 0.2}
+            g = {k: v * (own[k] / float(np.sqrt(np.sum(v ** 2)))) for k, v in g.items()}
+        kwargs = {k: v for k, v in (("max_norm", max_norm), ("max_value", max_value)) if v is not None}
+        norm = float(np.sqrt(sum(np.sum(v.astype(np.float64) ** 2) for v in g.values())))
+        cases.append(Case((g,), f"{what}: layer sizes {sizes}, global norm {norm:.3g}, "
+                                + ", ".join(f"{k} = {v}" for k, v in kwargs.items()), kwargs=kwargs))
+    return cases
+
+
+def _clip_with(norm=None, factor=None, value=None, order="value first"):
+    """A mistaken clip_gradients: another norm, another scale factor, another value clipping or order."""
+    def global_norm(g):
+        return float(np.sqrt(sum(np.sum(v.astype(np.float64) ** 2) for v in g.values())))
+    norm = norm or (lambda g, k: global_norm(g))
+    factor = factor or (lambda c, n: min(1.0, c / n) if n > 0 else 1.0)
+    value = value or (lambda v, m: np.clip(v, -m, m))
+
+    def by_norm(g, max_norm):
+        norms = {k: norm(g, k) for k in g}
+        return {k: v * v.dtype.type(factor(max_norm, norms[k])) for k, v in g.items()}
+
+    def compute(grads, max_norm=None, max_value=None):
+        g = dict(grads)
+        if order == "norm first" and max_norm is not None:
+            g = by_norm(g, max_norm)
+        if max_value is not None:
+            g = {k: value(v, max_value) for k, v in g.items()}
+        if order == "value first" and max_norm is not None:
+            g = by_norm(g, max_norm)
+        if order == "norm as value" and max_norm is not None:
+            g = {k: np.clip(v, -max_norm, max_norm) for k, v in g.items()}
+        return {k: np.array(v) for k, v in g.items()}
+    return compute
+
+
+def _own_norm(g, k):
+    return float(np.sqrt(np.sum(g[k].astype(np.float64) ** 2)))
+
+
+def _weights_norm(g, k):
+    return float(np.sqrt(sum(np.sum(v.astype(np.float64) ** 2) for n, v in g.items() if n.startswith("W"))))
+
+
+def _squared(g, k):
+    return float(sum(np.sum(v.astype(np.float64) ** 2) for v in g.values()))
+
+
+def _divides_by_zero(grads, max_norm=None, max_value=None):
+    norm = float(np.sqrt(sum(np.sum(v ** 2) for v in grads.values())))
+    if max_norm is not None:
+        scale = min(1.0, max_norm / norm)          # ZeroDivisionError when every gradient is 0
+        grads = {k: v * scale for k, v in grads.items()}
+    return grads
+
+
+CLIP_GRADIENTS = Exercise(
+    name="clip_gradients",
+    points=2,
+    make_cases=_clip_cases,
+    reference=clip_gradients_reference,
+    result="the clipped gradients",
+    references=("mlp_lib.clip:clip_gradients",),
+    mistakes=[
+        Mistake("each parameter is clipped by its own norm: the norm is global, the square root of the sum of "
+                "the squares of every entry of every gradient together, and one factor max_norm / ||g|| "
+                "scales them all (so the direction of the whole step is kept).",
+                _clip_with(norm=_own_norm), id="per-parameter-norm"),
+        Mistake("the norm leaves out the biases: the global norm runs over every parameter's gradient, "
+                "weights and biases alike.",
+                _clip_with(norm=_weights_norm), id="weights-only"),
+        Mistake("small gradients are scaled up: clipping only ever shrinks. Multiply by min(1, max_norm / ||g||), "
+                "so a gradient whose norm is already at most max_norm stays as it is.",
+                _clip_with(factor=lambda c, n: c / n if n > 0 else 1.0), id="clips-always"),
+        Mistake("the squared norm is compared with max_norm: ||g|| is the square root of the sum of squares.",
+                _clip_with(norm=_squared), id="squared-norm"),
+        Mistake("the factor is inverted: the gradients are multiplied by ||g|| / max_norm instead of "
+                "max_norm / ||g||.",
+                _clip_with(factor=lambda c, n: max(1.0, n / c)), id="inverted-factor"),
+        Mistake("max_norm is used as a bound on each entry (clipping by value): clipping by norm rescales the "
+                "whole gradient by one factor instead, which keeps its direction.",
+                _clip_with(order="norm as value"), id="norm-as-value"),
+        Mistake("the entries are clipped only from above: clipping by value keeps every entry in "
+                "[-max_value, max_value], so large negative entries are clipped too.",
+                _clip_with(value=lambda v, m: np.minimum(v, m)), id="value-only-from-above"),
+        Mistake("the order is reversed: clip by value first, then by the global norm (so that the result "
+                "keeps the norm limit).",
+                _clip_with(order="norm first"), id="norm-before-value"),
+        Mistake("when every gradient is 0 their norm is 0: compute max_norm / ||g|| only when ||g|| exceeds "
+                "max_norm (a zero gradient needs no clipping).",
+                _divides_by_zero, id="divides-by-zero-norm"),
+    ],
+)
+
+
+# -- random_search (scored by properties) ---------------------------------------------------------
+
+SEARCH_SPACE = {"lr": ("log", 1e-4, 1.0), "l2": ("log", 1e-6, 1e-1), "width": [8, 16, 32, 64]}
+WIDE_SPACE = {"lr": ("log", 1e-5, 1e-1), "dropout": ("uniform", 0.0, 0.5), "width": [4, 8, 16, 32, 64]}
+
+
+def _score_function(rng, space, ties=False):
+    names = list(space)
+    logs = [isinstance(space[k], tuple) and space[k][0] == "log" for k in names]
+    centres, weights = [], []
+    for name, log in zip(names, logs):
+        spec = space[name]
+        if isinstance(spec, list):
+            low, high = float(min(spec)), float(max(spec))
+        else:
+            low, high = (np.log10(spec[1]), np.log10(spec[2])) if log else (spec[1], spec[2])
+        centres.append(float(rng.uniform(low, high)))
+        weights.append(0.0 if ties else float(rng.uniform(0.2, 1.0)) / max(high - low, 1e-12) ** 2)
+    return ConfigScore(names, np.array(centres), np.array(weights), logs, top=1.0, decimals=3)
+
+
+def _search_cases(rng):
+    cases = []
+    seed = int(rng.integers(0, 1000))
+    evaluate = _score_function(rng, SEARCH_SPACE)
+    for again, what in ((seed, "the search of the lesson"), (seed, "the same search again"),
+                        (seed + 1, "the same search with another seed")):
+        cases.append(Case((evaluate, dict(SEARCH_SPACE), 12, again), f"{what}: 12 trials, seed = {again}",
+                          facts={"role": "seed"}))
+    cases.append(Case((_score_function(rng, WIDE_SPACE), dict(WIDE_SPACE), 300, int(rng.integers(0, 1000))),
+                      "300 trials over a log, a linear and a list range", facts={"role": "distribution"}))
+    cases.append(Case((_score_function(rng, SEARCH_SPACE, ties=True), dict(SEARCH_SPACE), 5, int(rng.integers(0, 1000))),
+                      "5 trials that all score the same", facts={"role": "ties"}))
+    cases.append(Case((_score_function(rng, SEARCH_SPACE), dict(SEARCH_SPACE), 1, int(rng.integers(0, 1000))),
+                      "a single trial", facts={"role": "one"}))
+    return cases
+
+
+def _in_space(config, space):
+    """None when every value of config lies in its range, else what is wrong."""
+    if not isinstance(config, dict) or set(config) != set(space):
+        got = f"the keys {sorted(config)}" if isinstance(config, dict) else f"a {type(config).__name__}"
+        return f"a configuration must be a dict with the keys {sorted(space)}, got {got}"
+    for name, spec in space.items():
+        value = config[name]
+        if isinstance(spec, list):
+            if value not in spec:
+                return f"{name} = {_number(value)} is not one of the choices {spec}"
+        elif not isinstance(value, (int, float, np.number)) or not spec[1] <= float(value) <= spec[2]:
+            return f"{name} = {_number(value)} lies outside its range [{spec[1]}, {spec[2]}]"
+    return None
+
+
+def _search_score(case, value):
+    """1 for a right answer on this case, 0 with the reason and its identifier otherwise."""
+    evaluate, space, n_trials, _ = case.args
+    where = f"({case.label})"
+    if not (isinstance(value, (tuple, list)) and len(value) == 3):
+        got = getattr(value, "type_name", type(value).__name__)
+        return 0.0, (f"should return three values (best_config, best_score, trials) {where}; got {got}"), \
+            "random_search/not-three-values"
+    best_config, best_score, trials = value
+    if not isinstance(trials, (list, tuple)) or not all(isinstance(t, (list, tuple)) and len(t) == 2 for t in trials):
+        return 0.0, f"trials must be a list of (config, score) pairs {where}", "random_search/trials-not-pairs"
+    if len(trials) != n_trials:
+        return 0.0, f"trials holds {len(trials)} entries, expected n_trials = {n_trials} {where}", \
+            "random_search/wrong-number-of-trials"
+    for config, score in trials:
+        problem = _in_space(config, space)
+        if problem is not None:
+            return 0.0, f"a trial's configuration is outside the search space {where}: {problem}", \
+                "random_search/outside-the-space"
+        if not isinstance(score, (int, float, np.number)) or abs(float(score) - evaluate(config)) > 1e-9:
+            return 0.0, (f"a trial's score is not the score that evaluate gives its own configuration {where}: "
+                         f"got {_number(score)}, evaluate gives {evaluate(config)}; record the score of each "
+                         f"configuration tried"), \
+                "random_search/score-not-from-evaluate"
+    scores = [float(s) for _, s in trials]
+    top = max(scores)
+    problem = _in_space(best_config, space)
+    if problem is not None:
+        return 0.0, f"best_config is not a configuration of the space {where}: {problem}", "random_search/best-not-a-config"
+    if not isinstance(best_score, (int, float, np.number)) or float(best_score) != top:
+        if isinstance(best_score, (int, float, np.number)) and float(best_score) == min(scores) and min(scores) < top:
+            return 0.0, (f"best_score is the lowest score of the trials {where}: evaluate returns a validation "
+                         f"score where higher is better, so keep the maximum"), "random_search/returns-worst"
+        if isinstance(best_score, (int, float, np.number)) and float(best_score) == scores[-1]:
+            return 0.0, (f"best_score is the last trial's score, not the best one {where}: compare every score "
+                         f"with the best so far and keep the larger"), "random_search/returns-last"
+        return 0.0, f"best_score {_number(best_score)} is not the largest score of the trials, {top} {where}", \
+            "random_search/not-the-best-score"
+    first = scores.index(top)
+    if best_config != trials[first][0]:
+        if any(best_config == trials[i][0] for i in range(first + 1, len(trials)) if scores[i] == top):
+            return 0.0, (f"on a tie best_config is a later trial {where}: keep the first configuration that "
+                         f"reached the best score (replace it only by a strictly better one)"), "random_search/ties-keep-the-last"
+        return 0.0, f"best_config is not the configuration of the best trial {where}", "random_search/best-config-wrong"
+    if case.facts["role"] == "distribution":
+        problem = _distribution_problem([t[0] for t in trials], space)
+        if problem is not None:
+            return (0.0, f"{problem[0]} {where}", problem[1])
+    return 1.0, "the best configuration, its score and every trial are right, with log-uniform draws"
+
+
+def _number(value):
+    """A returned value as a learner reads it: 0.097, not np.float64(0.097)."""
+    if isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_)):
+        return f"{float(value):.4g}"
+    return f"a {getattr(value, 'type_name', type(value).__name__)}"
+
+
+def _distribution_problem(configs, space):
+    """(message, id) when the drawn values do not follow their ranges' distributions, else None."""
+    for name, spec in space.items():
+        values = [c[name] for c in configs]
+        if isinstance(spec, list):
+            missing = [v for v in spec if v not in values]
+            if missing:
+                return (f"{name}: the choices {missing} were never drawn in {len(values)} trials; draw every "
+                        f"choice with the same probability"), "random_search/choice-never-drawn"
+            continue
+        kind, low, high = spec
+        middle = np.sqrt(low * high) if kind == "log" else (low + high) / 2
+        below = float(np.mean(np.asarray(values, dtype=float) < middle))
+        if kind == "log" and below < 0.3:
+            return (f"{name} is drawn uniformly between {low} and {high}, not on a log scale: only {below:.0%} of "
+                    f"the values lie below {middle:.3g}, the middle of the range on a log scale, where half "
+                    f"should be. Draw its exponent uniformly between the logarithms of the two ends"), \
+                "random_search/uniform-not-log-uniform"
+        if kind == "uniform" and below > 0.7:
+            return (f"{name} is drawn on a log scale, but its range is linear ('uniform'): {below:.0%} of "
+                    f"the values lie below the middle {middle:.3g}, where half should be"), \
+                "random_search/log-for-a-linear-range"
+        if not 0.3 <= below <= 0.7:
+            return (f"{name}: {below:.0%} of the values lie below the middle of its range, where about half "
+                    f"should"), "random_search/skewed-draws"
+    return None
+
+
+def _seed_promise(same):
+    def holds(cases, values):
+        by_role = [v for c, v in zip(cases, values) if c.facts.get("role") == "seed"]
+        if len(by_role) < 3:
+            return True
+        trials = [leaves(v[2], "") for v in by_role]
+        equal = lambda a, b: a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+        return equal(trials[0], trials[1]) if same else not equal(trials[0], trials[2])
+    return holds
+
+
+RANDOM_SEARCH = Exercise(
+    name="random_search",
+    points=3,
+    make_cases=_search_cases,
+    score=_search_score,
+    references=("mlp_lib.search:random_search",),
+    promises=[Promise("seed-not-used", "two searches with the same seed tried different configurations: draw "
+                                       "every value from one generator seeded with seed, not from the global "
+                                       "random state.", _seed_promise(True), across=True),
+              Promise("seed-ignored", "two different seeds tried exactly the same configurations: the draws "
+                                      "must come from a generator made from seed.", _seed_promise(False), across=True)],
+)
+
+
+EXERCISES = [MINIBATCHES, DROPOUT_FORWARD, DROPOUT_BACKWARD, ADD_L2, BATCHNORM_FORWARD, BATCHNORM_BACKWARD,
+             CLIP_GRADIENTS, RANDOM_SEARCH]
 
 check_minibatches = make_check(MINIBATCHES)
 check_dropout_forward = make_check(DROPOUT_FORWARD)
@@ -412,3 +701,5 @@ check_dropout_backward = make_check(DROPOUT_BACKWARD)
 check_add_l2 = make_check(ADD_L2)
 check_batchnorm_forward = make_check(BATCHNORM_FORWARD)
 check_batchnorm_backward = make_check(BATCHNORM_BACKWARD)
+check_clip_gradients = make_check(CLIP_GRADIENTS)
+check_random_search = make_check(RANDOM_SEARCH)

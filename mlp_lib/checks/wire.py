@@ -5,7 +5,8 @@ dicts with string keys) by ``encode`` / ``decode``, and ``save`` / ``load`` writ
 plus an ``.npz`` file of its arrays, never as a pickle: the grader reads back arrays only.
 Anything else travels as an ``Opaque`` placeholder naming its type. One richer type travels
 too: ``ScalarFunction``, the function of no arguments that lesson 4's numerical gradient is
-given, sent with the very array it reads.
+given, sent with the very array it reads, and ``ConfigScore``, the validation score that
+lesson 7's random search is given.
 
 This module imports only the standard library and NumPy: it is part of the code the grader
 runs inside a learner's kernel (see ``in_kernel``).
@@ -53,6 +54,35 @@ class ScalarFunction:
         return f"<a function f() of x {np.shape(self.x)}>"
 
 
+class ConfigScore:
+    """score(config) = round(top - sum_k w_k (t_k - c_k)^2, decimals), a stand-in for "train
+    with this configuration and return the validation score" (higher is better): t_k is
+    config[name_k], or its log10 where log_k is True. config: a dict with every name.
+    names: list of str; centres, weights: (K,); logs: list of bool. Plain data, so that it
+    travels to a learner's kernel; weights of 0 make every configuration tie.
+    """
+
+    def __init__(self, names, centres, weights, logs, top=1.0, decimals=4):
+        self.names, self.centres, self.weights = list(names), np.asarray(centres), np.asarray(weights)
+        self.logs, self.top, self.decimals = [bool(v) for v in logs], float(top), int(decimals)
+
+    def __call__(self, config):
+        if not isinstance(config, dict) or not set(self.names) <= set(config):
+            raise TypeError(f"evaluate(config) needs a dict with the keys {self.names}, got "
+                            f"{type(config).__name__} {config!r:.80}")
+        total = 0.0
+        for name, c, w, log in zip(self.names, self.centres, self.weights, self.logs):
+            value = float(config[name])
+            if log and value <= 0:
+                raise ValueError(f"config[{name!r}] is searched on a log scale and must be > 0, got {value}")
+            t = np.log10(value) if log else value
+            total += float(w) * (t - float(c)) ** 2
+        return round(self.top - total, self.decimals)
+
+    def __repr__(self):
+        return f"<a function evaluate(config) of {', '.join(self.names)}>"
+
+
 # -- plain data ------------------------------------------------------------------
 
 def snapshot(value):
@@ -84,6 +114,9 @@ def encode(value, arrays, depth=0):
         return {"array": key}
     if isinstance(value, ScalarFunction):
         return {"scalar_function": [encode(v, arrays, depth + 1) for v in (value.x, value.c, value.A)]}
+    if isinstance(value, ConfigScore):
+        return {"config_score": [encode(v, arrays, depth + 1) for v in (
+            value.names, value.centres, value.weights, value.logs, value.top, value.decimals)]}
     if value is None:
         return {"none": True}
     if isinstance(value, str):
@@ -107,6 +140,8 @@ def decode(tree, arrays):
         return kind(arr) if kind is not None else arr[()]
     if "scalar_function" in tree:
         return ScalarFunction(*(decode(t, arrays) for t in tree["scalar_function"]))
+    if "config_score" in tree:
+        return ConfigScore(*(decode(t, arrays) for t in tree["config_score"]))
     if "none" in tree:
         return None
     if "str" in tree:

@@ -3,11 +3,11 @@
     from mlp_lib.widgets.digit_browser import digit_browser
     digit_browser(X_test, lambda X: model.predict_proba(scaler.transform(X)), labels=y_test)
 """
-import ipywidgets as W
+import ipywidgets as ipw
 import numpy as np
 
 from ..validation import as_float_array, check_flag, check_same_length
-from .common import WidgetHandle, figure_png, image_widget, new_figure
+from .common import connect, figure_png, image_widget, new_figure
 
 
 def digit_browser(images, predict_proba, labels=None, names=None, only_wrong=False):
@@ -43,17 +43,17 @@ def digit_browser(images, predict_proba, labels=None, names=None, only_wrong=Fal
     if only_wrong and labels is None:
         raise ValueError("only_wrong=True needs the true labels: pass labels=")
     wrong_idx = np.flatnonzero(predictions != labels) if labels is not None else np.arange(0)
-    controls = {"index": W.IntSlider(value=0, min=0, max=len(X) - 1, description="image", continuous_update=True),
-                "only_wrong": W.Checkbox(value=bool(only_wrong), description="only the misclassified",
-                                         disabled=labels is None)}
+    controls = {"index": ipw.IntSlider(value=0, min=0, max=len(X) - 1, description="image", continuous_update=True),
+                "only_wrong": ipw.Checkbox(value=bool(only_wrong), description="only the misclassified",
+                                           disabled=labels is None)}
     state = {"predictions": predictions, "wrong": None if labels is None else int(len(wrong_idx))}
     fig, (ax_img, ax_bar) = new_figure(6.4, 2.8, ncols=2)
-    label = W.HTML()
+    label = ipw.HTML()
 
     def shown():
         return wrong_idx if controls["only_wrong"].value else np.arange(len(X))
 
-    def redraw(change=None):
+    def redraw():
         idx = shown()
         controls["index"].max = max(len(idx) - 1, 0)
         ax_img.clear()
@@ -88,7 +88,4 @@ def digit_browser(images, predict_proba, labels=None, names=None, only_wrong=Fal
         label.value = f"prediction: <b>{predictions[i]}</b> with probability {p[predictions[i]]:.3f}{verdict}"
 
     image = image_widget(fig)
-    for control in controls.values():
-        control.observe(redraw, names="value")
-    redraw()
-    return WidgetHandle(W.VBox([W.HBox(list(controls.values())), image, label]), controls, state, redraw)
+    return connect(ipw.VBox([ipw.HBox(list(controls.values())), image, label]), controls, state, redraw)

@@ -5,13 +5,13 @@ For layers l = 1..L the plot shows ||dW_l|| (Frobenius norm) from one forward an
 pass of a freshly initialized ``MLP`` on a fixed batch. Sigmoid gradients shrink by about
 the same factor at every layer on the way back (sigma' <= 1/4), ReLU ones do not.
 """
-import ipywidgets as W
+import ipywidgets as ipw
 import numpy as np
 
 from ..data import Standardizer, make_moons
 from ..model import MLP
 from ..validation import as_float_array, check_real
-from .common import WidgetHandle, figure_png, image_widget, new_figure
+from .common import connect, figure_png, image_widget, new_figure
 
 
 def layer_gradient_norms(model, X, y):
@@ -50,17 +50,17 @@ def gradient_flow(X=None, y=None, activations=("sigmoid", "tanh", "relu"), depth
     for label, activation in activations.items():   # fail now, with MLP's message, not in a callback
         MLP([X.shape[1], 1], activation=activation, loss=loss)
     controls = {
-        "depth": W.IntSlider(value=depth, min=1, max=30, description="hidden layers", continuous_update=False,
-                             style={"description_width": "90px"}),
-        "scale": W.FloatLogSlider(value=scale, base=10, min=-0.6, max=0.6, step=0.05, description="weight scale",
-                                  readout_format=".2f", continuous_update=False,
-                                  style={"description_width": "90px"}),
+        "depth": ipw.IntSlider(value=depth, min=1, max=30, description="hidden layers", continuous_update=False,
+                               style={"description_width": "90px"}),
+        "scale": ipw.FloatLogSlider(value=scale, base=10, min=-0.6, max=0.6, step=0.05, description="weight scale",
+                                    readout_format=".2f", continuous_update=False,
+                                    style={"description_width": "90px"}),
     }
     state = {}
     fig, (ax,) = new_figure(6.4, 3.4)
-    readout = W.HTML()
+    readout = ipw.HTML()
 
-    def redraw(change=None):
+    def redraw():
         depth_now, scale_now = controls["depth"].value, controls["scale"].value
         sizes = [X.shape[1]] + [width] * depth_now + [1]
         norms, ratio = {}, {}
@@ -88,8 +88,5 @@ def gradient_flow(X=None, y=None, activations=("sigmoid", "tanh", "relu"), depth
             f"<b>{label}</b> {value:.1e}" for label, value in ratio.items())
 
     image = image_widget(fig)
-    for control in controls.values():
-        control.observe(redraw, names="value")
-    redraw()
-    ui = W.VBox([W.HBox([controls["depth"], controls["scale"]]), readout, image])
-    return WidgetHandle(ui, controls, state, redraw)
+    ui = ipw.VBox([ipw.HBox([controls["depth"], controls["scale"]]), readout, image])
+    return connect(ui, controls, state, redraw)

@@ -7,7 +7,7 @@ other side of the valley. The message names the epoch and the learning rate.
 """
 import math
 
-import ipywidgets as W
+import ipywidgets as ipw
 import numpy as np
 
 from ..data import make_xor
@@ -15,7 +15,7 @@ from ..model import MLP
 from ..plots import LiveLossCurves, LiveProbabilityMap
 from ..train import train
 from ..validation import as_float_array, check_real
-from .common import WidgetHandle, image_widget, loss_text
+from .common import LR_FORMAT, connect, image_widget, loss_text, lr_label
 from .live_figure import LiveFigure
 
 
@@ -44,10 +44,11 @@ def lr_explorer(X=None, y=None, layer_sizes=(2, 4, 1), activation="tanh", loss="
     epochs = check_real(epochs, "epochs", 10, 2000, integer=True)       # the slider's range
     lo, hi = (math.log10(v) for v in lr_range)
     controls = {
-        "lr": W.FloatLogSlider(value=lr, base=10, min=lo, max=hi, step=0.1, description="learning rate",
-                               readout_format=".3g", continuous_update=False, style={"description_width": "90px"}),
-        "epochs": W.IntSlider(value=epochs, min=10, max=2000, step=10, description="epochs",
-                              continuous_update=False),
+        "lr": ipw.FloatLogSlider(value=lr, base=10, min=lo, max=hi, step=0.1, description="learning rate",
+                                 readout_format=LR_FORMAT, continuous_update=False,
+                                 style={"description_width": "90px"}),
+        "epochs": ipw.IntSlider(value=epochs, min=10, max=2000, step=10, description="epochs",
+                                continuous_update=False),
     }
     model_kwargs = dict(activation=activation, loss=loss, seed=seed)
     if affine is not None:
@@ -61,10 +62,11 @@ def lr_explorer(X=None, y=None, layer_sizes=(2, 4, 1), activation="tanh", loss="
     if plane:
         boundary = LiveProbabilityMap(live.axes[1], X, np.asarray(y))
         live.axes[1].set_title("P(class 1) after training", fontsize="medium", y=1.0)
-    status, message = W.HTML(), W.HTML()
+    status, message = ipw.HTML(), ipw.HTML()
 
-    def redraw(change=None):
-        lr_now, epochs_now = controls["lr"].value, controls["epochs"].value
+    def redraw():
+        # the rate as the slider shows it: the one trained with, in the title and in any message
+        lr_now, epochs_now = float(lr_label(controls["lr"].value)), controls["epochs"].value
         model = MLP(list(layer_sizes), **model_kwargs)
         history = train(model, X, y, epochs=epochs_now, lr=lr_now, optimizer=optimizer,
                         optimizer_kwargs=optimizer_kwargs, batch_size=len(X), seed=seed,
@@ -74,7 +76,7 @@ def lr_explorer(X=None, y=None, layer_sizes=(2, 4, 1), activation="tanh", loss="
         state.update(history=history, model=model, final_loss=final, diverged=diverged_at is not None,
                      diverged_at=diverged_at, message=text)
         curves.update(history.loss, diverged_at=diverged_at, epochs=None if diverged_at is not None else epochs_now)
-        ax_loss.set_title(f"learning rate {lr_now:.3g}", fontsize="medium", y=1.0)
+        ax_loss.set_title(f"learning rate {lr_label(lr_now)}", fontsize="medium", y=1.0)
         if plane:
             boundary.update(_probability(model))
         state["png"] = image.value = live.png()
@@ -82,22 +84,20 @@ def lr_explorer(X=None, y=None, layer_sizes=(2, 4, 1), activation="tanh", loss="
         message.value = f"<span style='color:#c00'>{text}</span>" if text else ""
 
     image = image_widget(fig)
-    for control in controls.values():
-        control.observe(redraw, names="value")
-    redraw()
-    ui = W.VBox([W.HBox([controls["lr"], controls["epochs"]]), status, message, image])
-    return WidgetHandle(ui, controls, state, redraw)
+    ui = ipw.VBox([ipw.HBox([controls["lr"], controls["epochs"]]), status, message, image])
+    return connect(ui, controls, state, redraw)
 
 
 def _divergence(history, lr, blowup):
     """(epoch where the run diverged or None, an explanation for the learner or "")."""
-    if history.diverged:
-        return len(history.loss) - 1, history.stopped
+    if history.diverged:      # train's message, with the rate written as the slider shows it
+        where, rest = history.stopped.split(" with learning rate ", 1)
+        return len(history.loss) - 1, f"{where} with learning rate {lr_label(lr)}: {rest.split(': ', 1)[1]}"
     first, last = history.loss[0], history.loss[-1]
     if history.stopped and last > blowup * first:
         epoch = len(history.loss) - 1
-        return epoch, (f"training diverged in epoch {epoch + 1} with learning rate {lr:.4g}: the loss grew from "
-                       f"{first:.4f} to {last:.4f}, more than {blowup:g} times its first value. Each step "
+        return epoch, (f"training diverged in epoch {epoch + 1} with learning rate {lr_label(lr)}: the loss grew "
+                       f"from {first:.4g} to {last:.4g}, more than {blowup:g} times its first value. Each step "
                        f"overshoots the minimum and lands higher on the other side. Try a smaller learning rate.")
     return None, ""
 

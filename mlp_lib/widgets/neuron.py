@@ -4,13 +4,13 @@ its decision line w1 x1 + w2 x2 + b = 0, and which points it classifies correctl
 The neuron computes a = f(z) with z = X @ w + b and says "class 1" where f(z) > f(0),
 i.e. where z > 0 for any increasing activation f.
 """
-import ipywidgets as W
+import ipywidgets as ipw
 import numpy as np
 
 from ..activations import get_activation
 from ..data import make_blobs
 from ..validation import as_float_array, check_real, check_same_length
-from .common import WidgetHandle, image_widget
+from .common import connect, image_widget
 from .live_figure import LiveFigure
 
 
@@ -38,9 +38,9 @@ def neuron_explorer(X=None, y=None, activation="sigmoid", w=(1.0, -1.0), b=0.0):
     w = [check_real(v, f"w[{i}]", -5, 5) for i, v in enumerate(w)]        # the sliders' range
     b = check_real(b, "b", -5, 5)
     slider = dict(min=-5.0, max=5.0, step=0.1, continuous_update=True, readout_format=".1f")
-    controls = {"w1": W.FloatSlider(value=w[0], description="$w_1$", **slider),
-                "w2": W.FloatSlider(value=w[1], description="$w_2$", **slider),
-                "b": W.FloatSlider(value=b, description="$b$", **slider)}
+    controls = {"w1": ipw.FloatSlider(value=w[0], description="$w_1$", **slider),
+                "w2": ipw.FloatSlider(value=w[1], description="$w_2$", **slider),
+                "b": ipw.FloatSlider(value=b, description="$b$", **slider)}
     lo, hi = X.min(axis=0) - 0.7, X.max(axis=0) + 0.7
     xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], 60), np.linspace(lo[1], hi[1], 60))
     state = {}
@@ -58,9 +58,9 @@ def neuron_explorer(X=None, y=None, activation="sigmoid", w=(1.0, -1.0), b=0.0):
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
     ax.legend(loc="upper left", fontsize="small")
-    label = W.HTML()
+    label = ipw.HTML()
 
-    def redraw(change=None):
+    def redraw():
         w_now = np.array([controls["w1"].value, controls["w2"].value])
         b_now = controls["b"].value
         z = X @ w_now + b_now
@@ -83,10 +83,7 @@ def neuron_explorer(X=None, y=None, activation="sigmoid", w=(1.0, -1.0), b=0.0):
         label.value = f"accuracy: {state['accuracy']:.4f} &nbsp; (the arrow is w: the side the neuron calls class 1)"
 
     image = image_widget(fig)
-    for control in controls.values():
-        control.observe(redraw, names="value")
-    redraw()
-    return WidgetHandle(W.VBox([W.HBox([W.VBox(list(controls.values())), image]), label]), controls, state, redraw)
+    return connect(ipw.VBox([ipw.HBox([ipw.VBox(list(controls.values())), image]), label]), controls, state, redraw)
 
 
 def _line_in_window(w, b, lo, hi):

@@ -4,13 +4,13 @@ the same start, each with its own learning rate; their paths are drawn on the co
 The surfaces and their gradients live in ``mlp_lib.surfaces``; the steps are the update
 rules of ``mlp_lib.optim`` (or the learner's own), called exactly as ``train`` calls them.
 """
-import ipywidgets as W
+import ipywidgets as ipw
 import numpy as np
 
 from ..optim import adam, rmsprop, sgd
 from ..surfaces import SURFACES, descend, get_surface
 from ..validation import check_real
-from .common import WidgetHandle, image_widget
+from .common import LR_FORMAT, connect, image_widget, lr_label
 from .live_figure import LiveFigure
 
 # name -> (update rule, its hyperparameters, default learning rate)
@@ -36,13 +36,13 @@ def optimizer_race(surface="bowl", optimizers=None, steps=100):
     get_surface(surface)
     entries = _optimizer_entries(optimizers)
     steps = check_real(steps, "steps", 5, 500, integer=True)              # the slider's range
-    controls = {"surface": W.Dropdown(options=list(SURFACES), value=surface, description="surface"),
-                "steps": W.IntSlider(value=steps, min=5, max=500, step=5, description="steps",
-                                     continuous_update=False)}
+    controls = {"surface": ipw.Dropdown(options=list(SURFACES), value=surface, description="surface"),
+                "steps": ipw.IntSlider(value=steps, min=5, max=500, step=5, description="steps",
+                                       continuous_update=False)}
     for name, (_, _, lr) in entries.items():
-        controls[f"lr_{name}"] = W.FloatLogSlider(value=lr, base=10, min=-4, max=1, step=0.1, readout_format=".3g",
-                                                  description=f"lr {name}", continuous_update=False,
-                                                  style={"description_width": "100px"})
+        controls[f"lr_{name}"] = ipw.FloatLogSlider(value=lr, base=10, min=-4, max=1, step=0.1,
+                                                    readout_format=LR_FORMAT, description=f"lr {name}",
+                                                    continuous_update=False, style={"description_width": "100px"})
     state = {}
     live = LiveFigure(6.4, 4.2)
     fig, (ax,) = live.fig, live.axes
@@ -50,14 +50,15 @@ def optimizer_race(surface="bowl", optimizers=None, steps=100):
     (start_marker,) = ax.plot([], [], "ko", ms=6)
     (minimum_marker,) = ax.plot([], [], "*", color="gold", mec="k", ms=14)
     contours = {}
-    summary = W.HTML()
+    summary = ipw.HTML()
 
-    def redraw(change=None):
+    def redraw():
         name_now = controls["surface"].value
         s = get_surface(name_now)
         trajectories, finals, diverged = {}, {}, {}
         for name, (rule, hyper, _) in entries.items():
-            path, blew_up = descend(name_now, rule, controls[f"lr_{name}"].value, controls["steps"].value, **hyper)
+            lr = float(lr_label(controls[f"lr_{name}"].value))          # the rate its slider shows
+            path, blew_up = descend(name_now, rule, lr, controls["steps"].value, **hyper)
             trajectories[name], diverged[name] = path, blew_up
             finals[name] = float("nan") if blew_up else float(s["value"](*path[-1]))
         state.update(trajectories=trajectories, final_values=finals, diverged=diverged)
@@ -82,11 +83,8 @@ def optimizer_race(surface="bowl", optimizers=None, steps=100):
             f"{name}: {'diverged' if diverged[name] else f'final loss {finals[name]:.4g}'}" for name in entries)
 
     image = image_widget(fig)
-    for control in controls.values():
-        control.observe(redraw, names="value")
-    redraw()
-    sliders = W.VBox([controls["surface"], controls["steps"]] + [controls[f"lr_{n}"] for n in entries] + [summary])
-    return WidgetHandle(W.HBox([sliders, image]), controls, state, redraw)
+    sliders = ipw.VBox([controls["surface"], controls["steps"]] + [controls[f"lr_{n}"] for n in entries] + [summary])
+    return connect(ipw.HBox([sliders, image]), controls, state, redraw)
 
 
 def _optimizer_entries(optimizers):

@@ -5,18 +5,26 @@ test loss curves move while it learns.
 One run is one call of ``train`` (so the optimizer's state and the shuffling continue from
 epoch to epoch exactly as in a script); it runs in a background thread whose ``on_epoch``
 callback redraws, pauses on "stop" and resumes on "train" or "step". Changing a setting
-starts a new run. The code line under the plot reproduces the run: it calls
-``playground_run``, which builds the same data, network and ``train`` call.
+starts a new run. A run stops by itself at the maximum number of epochs or when the
+training loss reaches the target loss (both in the interface; changing them does not start
+a new run, so raising the maximum and pressing "train" goes on). The code line under the
+plot reproduces the run: it calls ``playground_run``, which builds the same data, network
+and ``train`` call.
+
+The menus come from the package's registries: every activation of ``ACTIVATIONS``, every
+update rule of ``OPTIMIZERS`` plus SGD with momentum.
 """
 import html
 import threading
 import time
 
-import ipywidgets as W
+import ipywidgets as ipw
 import numpy as np
 
+from ..activations import ACTIVATIONS as ACTIVATION_FUNCTIONS
 from ..data import make_blobs, make_circles, make_moons, make_spirals, make_xor, train_val_test_split
 from ..model import MLP
+from ..optim import OPTIMIZERS as UPDATE_RULES
 from ..plots import LiveLossCurves, LiveProbabilityMap
 from ..train import train
 from ..validation import check_real
@@ -31,13 +39,15 @@ DATASETS = {
     "spirals": lambda n, noise, seed: make_spirals(n, classes=2, noise=noise, seed=seed),
     "blobs": lambda n, noise, seed: make_blobs(n, centers=[[-1.0, -1.0], [1.0, 1.0]], std=0.5 + noise, seed=seed),
 }
-# name shown in the menu -> (update rule or its name, hyperparameters)
-OPTIMIZERS = {"sgd": ("sgd", {}), "momentum": ("sgd", {"momentum": 0.9}), "rmsprop": ("rmsprop", {}),
-              "adam": ("adam", {})}
-ACTIVATIONS = ("tanh", "relu", "sigmoid", "leaky_relu")
+# name shown in the menu -> (update rule's name in OPTIMIZERS, its hyperparameters)
+OPTIMIZERS = {"sgd": ("sgd", {}), "momentum": ("sgd", {"momentum": 0.9}),
+              **{name: (name, {}) for name in UPDATE_RULES if name != "sgd"}}
+ACTIVATIONS = tuple(ACTIVATION_FUNCTIONS)
 LEARNING_RATES = (1e-5, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 L2_STRENGTHS = (0.0, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0)
-MAX_EPOCHS = 10_000
+# the target-loss menu: label -> training loss at which a run stops (0: no target)
+TARGET_LOSSES = {"none": 0.0, "0.1": 0.1, "0.01": 0.01, "0.001": 1e-3, "1e-4": 1e-4, "1e-5": 1e-5}
+MAX_EPOCHS = 10_000              # the largest maximum a learner can set
 
 
 def playground_data(dataset="circles", noise=0.1, seed=0, n=200):
@@ -82,13 +92,17 @@ def playground_run(epochs=100, on_epoch=None, **settings):
 
 
 def playground(dataset="circles", noise=0.1, hidden_layers=2, units=16, activation="tanh", lr=0.03,
-               optimizer="adam", l2=0.0, batch_size=10, seed=0, refresh=0.05):
+               optimizer="adam", l2=0.0, batch_size=10, seed=0, max_epochs=1000, target_loss=1e-3, refresh=0.05):
     """The playground widget; the arguments are the starting settings.
 
+    max_epochs: a run pauses after this many epochs (1 to ``MAX_EPOCHS``); target_loss: and
+    when its training loss is at or below this value (one of ``TARGET_LOSSES``, 0 for none).
     refresh: seconds between redraws while training (each redraw takes a few tens of ms).
     -> WidgetHandle: controls "dataset", "noise", "hidden_layers", "units", "activation", "lr",
-    "optimizer", "l2", "batch_size", "seed", buttons "train", "stop", "step"; state "history",
-    "code", "epoch", "running", "model", "final_loss", "test_loss", "message", "updates", "png".
+    "optimizer", "l2", "batch_size", "seed", "max_epochs", "target_loss", buttons "train",
+    "stop", "step"; state "history", "code", "epoch", "running", "model", "final_loss",
+    "test_loss", "message" (an error or divergence), "limit" (why the run paused by itself, or
+    ""), "updates", "png".
     Extra methods on the handle: ``wait(epoch, timeout)`` blocks until that epoch is done,
     ``stop()`` pauses and waits until the run is paused.
     """
@@ -102,28 +116,33 @@ def playground(dataset="circles", noise=0.1, hidden_layers=2, units=16, activati
     units = check_real(units, "units", 1, 32, integer=True)
     batch_size = check_real(batch_size, "batch_size", 1, 200, integer=True)
     seed = check_real(seed, "seed", 0, 9999, integer=True)
+    max_epochs = check_real(max_epochs, "max_epochs", 1, MAX_EPOCHS, integer=True)
+    check_choice(target_loss, TARGET_LOSSES.values(), "target_loss")
     refresh = check_real(refresh, "refresh", 0, low_open=True)
     c = {
-        "dataset": W.Dropdown(options=list(DATASETS), value=dataset, description="data"),
-        "noise": W.FloatSlider(value=noise, min=0.0, max=0.5, step=0.05, description="noise",
-                               continuous_update=False),
-        "hidden_layers": W.IntSlider(value=hidden_layers, min=0, max=4, description="hidden layers",
-                                     continuous_update=False),
-        "units": W.IntSlider(value=units, min=1, max=32, description="units", continuous_update=False),
-        "activation": W.Dropdown(options=ACTIVATIONS, value=activation, description="activation"),
-        "lr": W.SelectionSlider(options=LEARNING_RATES, value=lr, description="learning rate",
-                                continuous_update=False),
-        "optimizer": W.Dropdown(options=list(OPTIMIZERS), value=optimizer, description="optimizer"),
-        "l2": W.SelectionSlider(options=L2_STRENGTHS, value=l2, description="L2", continuous_update=False),
-        "batch_size": W.IntSlider(value=batch_size, min=1, max=200, description="batch size",
+        "dataset": ipw.Dropdown(options=list(DATASETS), value=dataset, description="data"),
+        "noise": ipw.FloatSlider(value=noise, min=0.0, max=0.5, step=0.05, description="noise",
+                                 continuous_update=False),
+        "hidden_layers": ipw.IntSlider(value=hidden_layers, min=0, max=4, description="hidden layers",
+                                       continuous_update=False),
+        "units": ipw.IntSlider(value=units, min=1, max=32, description="units", continuous_update=False),
+        "activation": ipw.Dropdown(options=ACTIVATIONS, value=activation, description="activation"),
+        "lr": ipw.SelectionSlider(options=LEARNING_RATES, value=lr, description="learning rate",
                                   continuous_update=False),
-        "seed": W.BoundedIntText(value=seed, min=0, max=9999, description="seed"),
-        "train": W.Button(description="train", icon="play", button_style="success"),
-        "stop": W.Button(description="stop", icon="pause"),
-        "step": W.Button(description="step", icon="step-forward"),
+        "optimizer": ipw.Dropdown(options=list(OPTIMIZERS), value=optimizer, description="optimizer"),
+        "l2": ipw.SelectionSlider(options=L2_STRENGTHS, value=l2, description="L2", continuous_update=False),
+        "batch_size": ipw.IntSlider(value=batch_size, min=1, max=200, description="batch size",
+                                    continuous_update=False),
+        "seed": ipw.BoundedIntText(value=seed, min=0, max=9999, description="seed"),
+        "max_epochs": ipw.BoundedIntText(value=max_epochs, min=1, max=MAX_EPOCHS, description="max epochs"),
+        "target_loss": ipw.Dropdown(options=list(TARGET_LOSSES.items()), value=target_loss,
+                                    description="target loss"),
+        "train": ipw.Button(description="train", icon="play", button_style="success"),
+        "stop": ipw.Button(description="stop", icon="pause"),
+        "step": ipw.Button(description="step", icon="step-forward"),
     }
     for control in c.values():
-        if not isinstance(control, W.Button):
+        if not isinstance(control, ipw.Button):
             control.style.description_width = "90px"
     settings_names = ["dataset", "noise", "hidden_layers", "units", "activation", "lr", "optimizer", "l2",
                       "batch_size", "seed"]
@@ -132,12 +151,22 @@ def playground(dataset="circles", noise=0.1, hidden_layers=2, units=16, activati
     fig, (ax_map, ax_loss) = live.fig, live.axes
     curves = LiveLossCurves(ax_loss)
     image = image_widget(fig)
-    status, code = W.HTML(), W.HTML()
+    status, code = ipw.HTML(), ipw.HTML()
     lock = threading.RLock()         # one drawer at a time (the worker thread or the kernel)
     run = {}                          # the current run: its data, model, thread and controls
 
     def settings():
         return {name: c[name].value for name in settings_names}
+
+    def limit_reached():
+        """Why the run must pause by itself now ("" if it may go on)."""
+        epoch, history, target = state["epoch"], state["history"], c["target_loss"].value
+        if epoch >= c["max_epochs"].value:
+            return f"paused at the maximum of {c['max_epochs'].value} epochs: raise it to train on"
+        if target and history is not None and history.loss and history.loss[-1] <= target:
+            return (f"paused: the training loss {history.loss[-1]:.4g} reached the target {target:g}: "
+                    f"lower the target to train on")
+        return ""
 
     def draw():
         with lock:
@@ -156,11 +185,14 @@ def playground(dataset="circles", noise=0.1, hidden_layers=2, units=16, activati
             state["code"] = (f"from mlp_lib.widgets.playground import playground_run; "
                              f"model, history = playground_run({args}, epochs={state['epoch']})")
             code.value = f"<code>{html.escape(state['code'])}</code>"
-            parts = [f"epoch {state['epoch']}"]
+            target = c["target_loss"].value
+            parts = [f"epoch {state['epoch']} of at most {c['max_epochs'].value}"]
             if history is not None and history.loss:
                 parts += [loss_text(history.loss[-1], "training loss"), loss_text(history.val_loss[-1], "test loss")]
-            status.value = "&nbsp;&nbsp;".join(parts) + (f"<br><span style='color:#c00'>{state['message']}</span>"
-                                                         if state.get("message") else "")
+            parts.append(f"target {target:g}" if target else "no target loss")
+            limit, message = state.get("limit"), state.get("message")
+            status.value = ("&nbsp;&nbsp;".join(parts) + (f"<br><b>{limit}</b>" if limit else "")
+                            + (f"<br><span style='color:#c00'>{message}</span>" if message else ""))
 
     def on_epoch(r, epoch, history):
         """Called by ``train`` in the worker thread after every epoch; True ends the run."""
@@ -170,6 +202,9 @@ def playground(dataset="circles", noise=0.1, hidden_layers=2, units=16, activati
             state.update(epoch=epoch + 1, history=history, final_loss=history.loss[-1],
                          test_loss=history.val_loss[-1])
             r["budget"] -= 1
+            state["limit"] = limit_reached()
+            if state["limit"]:
+                r["budget"] = 0
             due = r["budget"] <= 0 or time.perf_counter() - r["last_draw"] >= refresh
         if due:
             r["last_draw"] = time.perf_counter()
@@ -216,7 +251,7 @@ def playground(dataset="circles", noise=0.1, hidden_layers=2, units=16, activati
         run.update(cond=threading.Condition(), budget=0, cancelled=False, finished=False, thread=None,
                    last_draw=0.0, model=model, data=data, train_kwargs=kwargs, map=boundary)
         state.update(epoch=0, history=None, running=False, final_loss=None, test_loss=None, message="",
-                     model=model)
+                     limit="", model=model)
         draw()
 
     def start(budget):
@@ -224,9 +259,14 @@ def playground(dataset="circles", noise=0.1, hidden_layers=2, units=16, activati
         with r["cond"]:
             if r["finished"]:
                 return
-            r["budget"] = budget
-            state["running"] = True
-            r["cond"].notify_all()
+            state["limit"] = limit_reached()
+            if not state["limit"]:              # else nothing to do until the maximum or the target changes
+                r["budget"] = budget
+                state["running"] = True
+                r["cond"].notify_all()
+        if state["limit"]:
+            draw()
+            return
         if r["thread"] is None:
             r["thread"] = threading.Thread(target=worker, args=(r,), daemon=True)
             r["thread"].start()
@@ -254,8 +294,11 @@ def playground(dataset="circles", noise=0.1, hidden_layers=2, units=16, activati
         c[name].observe(new_run, names="value")
     new_run()
 
-    controls_box = W.VBox([c[name] for name in settings_names] + [W.HBox([c["train"], c["stop"], c["step"]])])
-    handle = WidgetHandle(W.VBox([W.HBox([controls_box, W.VBox([image, status])]), code]), c, state, draw)
+    for name in ("max_epochs", "target_loss"):      # the limits redraw the status, the run goes on
+        c[name].observe(lambda change: draw(), names="value")
+    controls_box = ipw.VBox([c[name] for name in settings_names + ["max_epochs", "target_loss"]]
+                            + [ipw.HBox([c["train"], c["stop"], c["step"]])])
+    handle = WidgetHandle(ipw.VBox([ipw.HBox([controls_box, ipw.VBox([image, status])]), code]), c, state, draw)
 
     def wait(epoch, timeout=30.0):
         """Block until ``epoch`` epochs are done (or the run ended or paused). -> the epoch reached."""

@@ -10,13 +10,13 @@ so dS/dz_k = p_k (g_k - sum_j p_j g_j) with g = 2(p - y). When the true class ge
 probability, p is nearly one-hot on a wrong class, J is nearly zero and squared error stops
 pushing, while the cross-entropy gradient stays near -1 for the true class.
 """
-import ipywidgets as W
+import ipywidgets as ipw
 import numpy as np
 
 from ..activations import softmax as reference_softmax
 from ..losses import softmax_cross_entropy
 from ..validation import as_float_array
-from .common import WidgetHandle, image_widget, loss_text
+from .common import connect, image_widget, loss_text
 from .live_figure import LiveFigure
 
 LOGIT_RANGE = 10.0
@@ -53,14 +53,14 @@ def softmax_explorer(logits=(2.0, 1.0, -1.0), label=0, softmax=reference_softmax
         if not callable(fn):
             raise TypeError(f"softmax and loss must be functions: {name} is {fn!r}")
 
-    controls = {f"z{k}": W.FloatSlider(value=float(z_start[k]), min=-LOGIT_RANGE, max=LOGIT_RANGE, step=0.1,
-                                       description=f"logit z{k}", readout_format=".1f")
+    controls = {f"z{k}": ipw.FloatSlider(value=float(z_start[k]), min=-LOGIT_RANGE, max=LOGIT_RANGE, step=0.1,
+                                         description=f"logit z{k}", readout_format=".1f")
                 for k in range(C)}
-    controls["label"] = W.Dropdown(options=list(range(C)), value=int(label), description="true class")
+    controls["label"] = ipw.Dropdown(options=list(range(C)), value=int(label), description="true class")
     state = {}
     live = LiveFigure(8.4, 3.0, 2)
     fig, (ax_p, ax_g) = live.fig, live.axes
-    readout = W.HTML()
+    readout = ipw.HTML()
     classes = np.arange(C)
     width = 0.38
     # the bars are made once and only change height and colour; the axes stay fixed
@@ -79,7 +79,7 @@ def softmax_explorer(logits=(2.0, 1.0, -1.0), label=0, softmax=reference_softmax
     ax_g.legend(loc="lower right", fontsize="small")
     fig.tight_layout()
 
-    def redraw(change=None):
+    def redraw():
         z = np.array([controls[f"z{k}"].value for k in range(C)])
         y_label = controls["label"].value
         y = np.zeros(C)
@@ -100,8 +100,5 @@ def softmax_explorer(logits=(2.0, 1.0, -1.0), label=0, softmax=reference_softmax
                          f"dL/dz(true) = {grad[y_label]:.4f} (cross-entropy), {se_grad[y_label]:.4f} (squared error)")
 
     image = image_widget(fig)
-    for control in controls.values():
-        control.observe(redraw, names="value")
-    redraw()
-    sliders = W.VBox([controls[f"z{k}"] for k in range(C)] + [controls["label"]])
-    return WidgetHandle(W.VBox([sliders, readout, image]), controls, state, redraw)
+    sliders = ipw.VBox([controls[f"z{k}"] for k in range(C)] + [controls["label"]])
+    return connect(ipw.VBox([sliders, readout, image]), controls, state, redraw)
