@@ -1,5 +1,5 @@
 """Data sets and data handling: toy generators, real data that works offline, splits,
-standardization and mini-batches.
+standardization and mini-batches; tables from CSV and ZIP files (``load_table``, in tables.py).
 
 Every generator returns ``X`` of shape (N, D) and ``y`` of shape (N,) and takes a
 ``seed`` (an int or a np.random.Generator), so the same call gives the same data.
@@ -8,6 +8,7 @@ import pathlib
 
 import numpy as np
 
+from .tables import Table, TableEncoder, load_table  # noqa: F401  (mlp_lib.data.load_table)
 from .validation import (CENTERS, DATA, FINITE_DATA, FLAG, FRACTION, NONNEG, SAMPLES, SEED, NotFittedError,
                          as_rng, checked, one_hot_arguments, real, same_length,
                          split_arguments, split_parts)
@@ -51,13 +52,18 @@ def make_circles(n=200, noise=0.05, factor=0.5, seed=0):
     return X, y
 
 
-@checked(n=SAMPLES, classes=SAMPLES, noise=NONNEG, seed=SEED)
-def make_spirals(n=300, classes=2, noise=0.2, seed=0):
-    """Interleaved spiral arms, one per class (as in CS231n). -> X: (n, 2), y: (n,) in 0..classes-1."""
+@checked(n=SAMPLES, classes=SAMPLES, noise=NONNEG, winding=real(0, low_open=True), seed=SEED)
+def make_spirals(n=300, classes=2, noise=0.2, seed=0, winding=4.0):
+    """Interleaved spiral arms, one per class (as in CS231n). -> X: (n, 2), y: (n,) in 0..classes-1.
+
+    A point at radius r in (0.05, 1) of arm c lies at the angle winding * r + 2 pi c / classes,
+    plus noise (radians). winding: the angle an arm turns through per unit of radius
+    (4, about two thirds of a turn, as in CS231n; 4 pi for two full turns, a harder problem).
+    """
     rng = as_rng(seed)
     y = (np.arange(n) % classes).astype(np.intp)
     r = rng.uniform(0.05, 1.0, n)
-    theta = 4 * r + 2 * np.pi * y / classes + noise * rng.standard_normal(n)
+    theta = winding * r + 2 * np.pi * y / classes + noise * rng.standard_normal(n)
     return np.column_stack([r * np.sin(theta), r * np.cos(theta)]), y
 
 

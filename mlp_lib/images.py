@@ -24,6 +24,7 @@ require("mlp_lib.images", "PIL")
 import numpy as np
 from PIL import Image, ImageOps
 
+from .archives import ZIP_ERRORS, file_members, read_member
 from .validation import as_array, check_real
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
@@ -185,8 +186,8 @@ def _zip_images(path):
     """Names and features of the images in a ZIP file, each member checked before it is read."""
     try:
         with zipfile.ZipFile(path) as archive:
-            members = sorted((m for m in archive.infolist() if not m.is_dir()
-                              and _is_image_name(pathlib.PurePosixPath(m.filename))), key=lambda m: m.filename)
+            members = sorted((m for m in file_members(archive) if _is_image_name(pathlib.PurePosixPath(m.filename))),
+                             key=lambda m: m.filename)
             total = sum(m.file_size for m in members)
             if total > MAX_ZIP_BYTES:
                 raise ValueError(f"{path.name}: its images expand to {total:,} bytes, more than the limit of "
@@ -194,18 +195,9 @@ def _zip_images(path):
             rows = []
             for m in members:
                 where = f"{path.name}, member {m.filename!r}"
-                if m.file_size > MAX_MEMBER_BYTES:
-                    raise ValueError(f"{where}: expands to {m.file_size:,} bytes, more than the limit of "
-                                     f"{MAX_MEMBER_BYTES:,}")
-                if m.file_size > MAX_RATIO * max(m.compress_size, 1):
-                    raise ValueError(f"{where}: compressed {m.file_size / max(m.compress_size, 1):.0f} times, "
-                                     f"more than the limit of {MAX_RATIO} (a decompression bomb?)")
-                with archive.open(m) as member:
-                    data = member.read(MAX_MEMBER_BYTES + 1)       # never more, whatever the header says
-                if len(data) > MAX_MEMBER_BYTES:
-                    raise ValueError(f"{where}: expands to more than {MAX_MEMBER_BYTES:,} bytes")
+                data = read_member(archive, m, where, MAX_MEMBER_BYTES, MAX_RATIO)
                 rows.append(_features_of(io.BytesIO(data), where))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError) as exc:
+    except ZIP_ERRORS as exc:
         raise ValueError(f"{path.name}: a corrupt or unsupported ZIP file ({exc})") from None
     return [m.filename for m in members], rows
 

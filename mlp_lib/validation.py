@@ -646,6 +646,46 @@ def metric_arguments(args):
                          f"{int(min(y_true.min(), y_pred.min()))} to {high}")
 
 
+def _binary_labels(value, name):
+    labels = _labels(value, name)
+    if labels.max() > 1:
+        found = np.unique(labels)
+        raise ValueError(f"{name} must hold binary labels 0 and 1 (1 = the positive class), got the labels "
+                         f"{found[:10].tolist()}{' ...' if len(found) > 10 else ''}: for C classes use "
+                         f"precision_recall(y_true, y_pred, C), or ask one question with (y == k).astype(int)")
+    return labels
+
+
+BINARY_LABELS = Spec(_binary_labels, "binary labels 0/1 (N,)")
+
+
+def binary_pair(args):
+    """Binary metrics: one prediction or score per label."""
+    other = "y_pred" if "y_pred" in args else "scores"
+    check_same_length(args["y_true"], args[other], "y_true", other)
+
+
+def both_classes(args):
+    """Curves over thresholds: the true labels hold both classes (a rate of 0 / 0 is undefined)."""
+    binary_pair(args)
+    counts = np.bincount(args["y_true"], minlength=2)
+    if counts.min() == 0:
+        raise ValueError(f"y_true must hold both classes (at least one 0 and one 1) for a curve of rates, "
+                         f"got {counts[0]} negatives and {counts[1]} positives")
+
+
+def curve_points(args):
+    """auc: x and y the same length (at least 2 points) and x sorted, up or down."""
+    x, y = args["x"], args["y"]
+    check_same_length(x, y, "x", "y")
+    if len(x) < 2:
+        raise ValueError(f"x and y must hold at least 2 points of a curve, got {len(x)}")
+    steps = np.diff(x)
+    if np.any(steps < 0) and np.any(steps > 0):
+        raise ValueError(f"x must be sorted (increasing or decreasing), got a step up at index "
+                         f"{int(np.argmax(steps > 0))} and a step down at index {int(np.argmax(steps < 0))}")
+
+
 def _fan(value, name):
     return check_real(value, name, 1, MAX_FAN, integer=True)
 

@@ -54,6 +54,22 @@ def test_classes_are_balanced():
     assert np.bincount(y).tolist() == [100, 100, 100]
 
 
+@pytest.mark.parametrize("winding", [4.0, 4 * np.pi])
+def test_spiral_arms_turn_by_the_winding(winding):
+    X, y = make_spirals(n=200, classes=2, noise=0.0, winding=winding, seed=0)
+    r = np.linalg.norm(X, axis=1)
+    assert r.min() >= 0.05 and r.max() <= 1.0
+    angle = np.arctan2(X[:, 0], X[:, 1])                        # X = r (sin theta, cos theta)
+    expected = winding * r + np.pi * y
+    np.testing.assert_allclose(np.angle(np.exp(1j * (angle - expected))), 0, atol=1e-9)   # equal modulo 2 pi
+
+
+def test_spiral_winding_must_be_positive():
+    for winding in (0.0, -1.0, np.inf):
+        with pytest.raises(ValueError, match="winding"):
+            make_spirals(n=10, winding=winding)
+
+
 def test_circles_radii_and_regression_curve():
     X, y = make_circles(n=200, noise=0.0, factor=0.4, seed=0)
     np.testing.assert_allclose(np.linalg.norm(X, axis=1), np.where(y == 1, 0.4, 1.0))

@@ -4,6 +4,7 @@ that the wheel really carries."""
 import fnmatch
 import gzip
 import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -82,7 +83,11 @@ def test_every_data_file_is_package_data_and_described():
     for f in files:
         if f != "README.md":
             assert f"`{f}`" in readme, f"{f} is not described in mlp_lib/datasets/README.md"
-            gzip.decompress((FOLDER / f).read_bytes())      # a whole, valid gzip stream
+            if f.endswith(".zip"):
+                with zipfile.ZipFile(FOLDER / f) as archive:
+                    assert archive.testzip() is None        # every member whole (CRC checked)
+            else:
+                gzip.decompress((FOLDER / f).read_bytes())  # a whole, valid gzip stream
     for credit in ("Alpaydin", "Kaynak", "Wolberg", "Street", "Mangasarian", "Efron", "BSD 3-Clause"):
         assert credit in readme
 

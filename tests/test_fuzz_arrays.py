@@ -404,3 +404,66 @@ def test_metrics_against_counting(pair):
 def test_float_labels_are_refused_with_the_way_to_labels(metric):
     with pytest.raises(ValueError, match="argmax"):
         metric([0, 1, 1], [0.2, 0.7, 0.9])
+
+
+# -- binary metrics: hostile scores and labels; the curves against counting every pair -------------
+
+@FUZZ
+@given(data=st.data())
+def test_binary_curves_against_pairwise_counting(data):
+    N = data.draw(st.integers(1, 12))
+    s_clean = np.round(clean(data.draw, (N,)), data.draw(st.sampled_from([0, 1, 6])))      # ties, or few
+    scores, es = hostile(data.draw, s_clean, allow=["clean", "clean", "list", "float32", "int64", "nan", "inf",
+                                                    "big", "complex", "str", "readonly"])
+    y = np.asarray(data.draw(st.lists(st.sampled_from([0, 1]), min_size=N, max_size=N)))
+    kind = data.draw(st.sampled_from(["ok", "ok", "ok", "three", "short", "float"]))
+    expect = es
+    if kind == "three":
+        y = y.copy()
+        y[0] = 2
+        expect = combine(es, Expect(refuse=(ValueError,)))
+    elif kind == "short":
+        y = y[:-1]
+        expect = combine(es, Expect(refuse=(ValueError, TypeError)))
+    elif kind == "float":
+        y = y + 0.5
+        expect = combine(es, Expect(refuse=(ValueError,)))
+    if len(y) == 0 or (expect.ok and len(set(y.tolist())) < 2):                 # a curve needs both classes
+        expect = combine(expect, Expect(refuse=(ValueError,)))
+    roc = expect_outcome(expect, M.roc_curve, y, scores)
+    pr = expect_outcome(expect, M.precision_recall_curve, y, scores)
+    ap = expect_outcome(expect, M.average_precision, y, scores)
+    if roc is None:
+        return
+    s = np.asarray(es.values, dtype=np.float64)
+    pos, neg = s[y == 1], s[y == 0]
+    diff = pos[:, None] - neg[None, :]
+    pairwise = (np.sum(diff > 0) + 0.5 * np.sum(diff == 0)) / diff.size
+    fpr, tpr, thresholds = roc
+    assert M.auc(fpr, tpr) == pytest.approx(pairwise, abs=1e-6)
+    assert np.all(np.diff(fpr) >= 0) and np.all(np.diff(tpr) >= 0) and fpr[-1] == tpr[-1] == 1
+    precision, recall, _ = pr
+    assert len(precision) == len(np.unique(s)) == len(thresholds) - 1
+    assert np.all((0 <= precision) & (precision <= 1)) and recall[-1] == 1 and 0 < ap <= 1
+    assert precision[-1] == pytest.approx(y.mean())                  # the lowest threshold: all positive
+    pred = (s >= np.median(s)).astype(np.int64)
+    P, R, F = M.precision_recall_f1(y, pred)
+    tp = np.sum(pred & y)
+    assert F == pytest.approx(2 * tp / (pred.sum() + y.sum()))
+
+
+@FUZZ
+@given(data=st.data())
+def test_auc_of_hostile_points(data):
+    N = data.draw(st.integers(1, 8))
+    x_clean = np.sort(clean(data.draw, (N,)))[::data.draw(st.sampled_from([1, -1]))]
+    x, ex = hostile(data.draw, x_clean, allow=["clean", "list", "nan", "complex", "float32"])
+    y, ey = hostile(data.draw, clean(data.draw, (N,)), allow=["clean", "inf", "str"])
+    expect = combine(ex, ey)
+    if N < 2:
+        expect = combine(expect, Expect(refuse=(ValueError,)))
+    area = expect_outcome(expect, M.auc, x, y)
+    if area is not None:
+        xs, ys = np.asarray(ex.values, float), np.asarray(ey.values, float)
+        trapezoids = sum(abs(xs[i + 1] - xs[i]) * (ys[i] + ys[i + 1]) / 2 for i in range(N - 1))
+        assert area == pytest.approx(trapezoids, rel=1e-5, abs=1e-6)

@@ -2,6 +2,7 @@
 short, overwritten at random places, replaced by other formats, pickled, empty or a folder. The
 oracle: the file loads as it was saved, or a ValueError names the file and what is wrong, and
 the model is left unchanged."""
+import csv
 import io
 import pickle
 import zipfile
@@ -11,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fuzz_support import FEW, check_refusal
+from fuzz_support import FEW, check_refusal, outcome
 from mlp_lib import MLP
 from mlp_lib.io import load_params, parameter_file, save_params
 
@@ -236,3 +237,82 @@ def test_image_steps_on_hostile_arrays(data):
                            images.label_from_name, name)
     if isinstance(name, str):
         assert label == (7 if name.startswith("7") else None)
+
+
+# -- tables: hostile CSV text, inside a ZIP or not ------------------------------------------------
+
+FIELDS = ["1", "-2.5", "1e3", "", "NA", "?", "nan", "inf", "red", "blue", "a,b", 'say "hi"', "x\ny", "é", "\x00",
+          " 3 ", "1_0", "0x1F", "--", "9" * 400]
+
+
+@st.composite
+def csv_tables(draw):
+    """(bytes of a CSV table, its column names) drawn to be valid, ragged, empty or binary."""
+    names = draw(st.lists(st.sampled_from(["a", "b", "label", "", "a b", "é"]), min_size=1, max_size=4))
+    rows = [[draw(st.sampled_from(FIELDS)) for _ in range(len(names) + draw(st.sampled_from([0, 0, 0, 0, 1, -1])))]
+            for _ in range(draw(st.integers(0, 6)))]
+    text = io.StringIO(newline="")
+    writer = csv.writer(text, lineterminator=draw(st.sampled_from(["\n", "\r\n"])))
+    writer.writerow(names)
+    writer.writerows(rows)
+    content = text.getvalue().encode("utf-8")
+    how = draw(st.sampled_from(["text", "text", "text", "empty", "binary", "latin-1", "cut"]))
+    if how == "empty":
+        content = b""
+    elif how == "binary":
+        content = draw(st.binary(max_size=60))
+    elif how == "latin-1":
+        content = content + "é,ü\n".encode("latin-1")
+    elif how == "cut":
+        content = content[:draw(st.integers(0, len(content)))]
+    return content, names
+
+
+@FEW
+@given(data=st.data())
+def test_a_hostile_table_loads_or_is_refused_naming_what_is_wrong(tmp_path_factory, data):
+    from mlp_lib.data import load_table
+    tmp = tmp_path_factory.mktemp("tables")
+    content, names = data.draw(csv_tables())
+    packing = data.draw(st.sampled_from(["csv", "zip", "zip two", "zip none", "zip damaged"]))
+    member = None
+    if packing == "csv":
+        path = tmp / "t.csv"
+        path.write_bytes(content)
+    else:
+        path = tmp / "t.zip"
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+            if packing != "zip none":
+                z.writestr("t.csv", content)
+            if packing == "zip two":
+                z.writestr("u.csv", content)
+                member = data.draw(st.sampled_from([None, "u.csv", "v.csv"]))
+            z.writestr("notes.txt", "a note")
+        if packing == "zip damaged":
+            raw = bytearray(path.read_bytes())
+            for _ in range(data.draw(st.integers(1, 6))):
+                raw[data.draw(st.integers(0, len(raw) - 1))] = data.draw(st.integers(0, 255))
+            path.write_bytes(bytes(raw))
+    target = data.draw(st.sampled_from(["label", "label", "a", "missing"]))
+    status, result = outcome(load_table, path, target=target, member=member)
+    if status == "refused":
+        return
+    X, y = result.X, result.y
+    assert X.dtype == np.float64 and np.all(np.isfinite(X)) and X.shape[1] == len(result.features)
+    assert y.shape == (len(X),) and 0 <= y.min() and y.max() < len(result.classes)
+    assert target in names
+    again = load_table(path, member=member, encoder=result.encoder)        # the encoder reproduces X and y
+    np.testing.assert_array_equal(again.X, X)
+    np.testing.assert_array_equal(again.y, y)
+    onehot = [j for j, f in enumerate(result.features) if "=" in f and f.split("=")[0] in result.encoder.categories]
+    assert np.all(np.isin(X[:, onehot], (0.0, 1.0)))
+
+
+def test_load_table_refuses_arguments_of_the_wrong_kind(tmp_path):
+    from mlp_lib.data import load_table
+    path = tmp_path / "t.csv"
+    path.write_text("a,label\n1,x\n")
+    for kwargs in ({"target": 3}, {"target": "label", "member": 3}, {"target": "label", "drop": "a"},
+                   {"target": "label", "encoder": "fitted"}):
+        status, error = outcome(load_table, path, **kwargs)
+        assert status == "refused" and isinstance(error, TypeError), kwargs
