@@ -102,6 +102,20 @@ def attacks(ctx):
             "    model = mlp_lib.MLP([2, hidden, 1], activation='sigmoid', loss='binary_cross_entropy', seed=seed)\n"
             "    mlp_lib.train(model, X, y, epochs=epochs, lr=lr)\n    return model.params")},
             expect={"train_xor": ("reference_called", 0, REFERENCE)}),
+        "ref_sgd_code_object": Attack("reference", replace={"sgd_step": (
+            "import types, mlp_lib.optim as _O\n"
+            "_f = getattr(_O.sgd, '__wrapped__', _O.sgd)\n"
+            "_sgd = types.FunctionType(_f.__code__, vars(_O), None, _f.__defaults__)\n"
+            "_sgd.__kwdefaults__ = _f.__kwdefaults__\n"
+            "def sgd_step(params, grads, lr):\n"
+            "    return {k: _sgd(params[k], grads[k], None, lr)[0] for k in params}")},
+            expect={"sgd_step": ("reference_called", 0, REFERENCE)}),
+        "ref_train_source": Attack("reference", replace={"train_xor": (
+            "import importlib, inspect\n_T = importlib.import_module('mlp_lib.train')\n_ns = dict(vars(_T))\n"
+            "exec(inspect.getsource(_T.train), _ns)\n"
+            "def train_xor(X, y, hidden=4, lr=2.0, epochs=3000, seed=0):\n"
+            "    return _ns['train'](None, X, y, epochs=epochs, lr=lr)")},
+            expect={"train_xor": ("reference_called", 0, REFERENCE)}),
         "ref_fast_path": Attack("reference", replace={"two_layer_gradients": (
             "import mlp_lib\ndef two_layer_gradients(X, y, params):\n"
             "    from mlp_lib.fastpath import FastSteps\n"

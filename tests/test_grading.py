@@ -283,9 +283,9 @@ def test_a_submitted_class_is_graded_in_the_sandbox(variant, status, reason, tmp
 
 
 @needs_sandbox
-def test_train_stays_for_the_class_but_train_xor_may_not_call_it(tmp_path, monkeypatch):
-    """train and sgd stay in lesson 3's grading package for MyMLP's check; train_xor calling train
-    (through the learner's own class) is recorded in the sandbox and scores zero."""
+def test_train_xor_may_not_call_train_even_on_the_learners_own_class(tmp_path, monkeypatch):
+    """train is withheld in lesson 3's grading package (MyMLP's check trains through the harness's
+    own loop): train_xor calling it on the learner's own class scores zero, MyMLP keeps its points."""
     monkeypatch.chdir(tmp_path)
     cheat = ("def train_xor(X, y, hidden=4, lr=2.0, epochs=3000, seed=0):\n"
              "    model = MyMLP([2, hidden, 1], seed=seed)\n"
@@ -299,7 +299,7 @@ def test_train_stays_for_the_class_but_train_xor_may_not_call_it(tmp_path, monke
     nbformat.write(nb, tmp_path / "03_backpropagation.ipynb")
     report = grade_notebook(tmp_path / "03_backpropagation.ipynb", sandbox=SANDBOX)
     rows = {r.exercise: r for r in report.rows}
-    assert rows["train_xor"].status == "reference_called" and "mlp_lib.train.train" in rows["train_xor"].reason
+    assert rows["train_xor"].status == "reference_called" and "train" in rows["train_xor"].reason, rows["train_xor"].reason
     assert rows["MyMLP"].points == 4 and rows["sgd_step"].points == 2
 
 

@@ -82,9 +82,9 @@ Adding an exercise (in ``mlp_lib/checks/lessonNN.py``)
    instance cannot cross the wire, so each case's args are ``(steps,)``, a scenario that builds
    an instance and calls its methods (``scenario.play``); the reference and the mistakes take
    the steps too (``scenario.play(ReferenceClass, steps)``) and the results are plain data,
-   compared as any function's. ``uses`` names the package functions a scenario calls on the
-   learner's answer (``mlp_lib.train:train``): the grading package keeps them even where
-   another exercise names them in its ``references``. ``before_values`` names a cause that
+   compared as any function's. A scenario never calls a package function on the answer (the
+   grading package may withhold it: ``train`` is ``train_xor``'s answer); its ``descend`` step
+   trains the instance as ``train`` does, through the same members. ``before_values`` names a cause that
    would otherwise show only as wrong values (a model that ignores the parameters it is given).
 3. A check: ``check_affine_backward = make_check(AFFINE_BACKWARD)``.
 4. List it in the module's ``EXERCISES`` (in notebook order), next to

@@ -117,10 +117,6 @@ class Exercise:
     scenario: True when the learner's answer is a class: each case's args are ``(steps,)``, a
         scenario (``scenario.play``) that builds an instance and calls its methods, and the
         reference and the mistakes take the steps too;
-    uses: package functions (as in ``references``) that the checks call on the learner's
-        answer (``train`` on a learner's model): they stay in the grading package even where
-        another exercise of the set names them in its ``references``, and calling them from
-        that other exercise is recorded and scores zero;
     before_values: optional (case, value) -> message, (message, id) or None: a condition
         checked before the values are compared, for a cause that would otherwise show only
         as wrong values (a model that ignores the parameters it is given).
@@ -148,7 +144,6 @@ class Exercise:
     intermediates: Sequence[str] = ()
     arg_names: Optional[Sequence[str]] = None
     scenario: bool = False
-    uses: Sequence[str] = ()
     before_values: Optional[Callable] = None
 
     @property

@@ -439,8 +439,7 @@ def _gradient_steps(sizes, params, X, y):
 def _training_steps(params):
     X, y = make_xor()
     return [("new", (list(XOR_SIZES),), {"seed": 0}), ("update", "params", params),
-            ("apply", "mlp_lib.train:train", (scenario.MODEL, X, y), {"epochs": XOR_EPOCHS, "lr": XOR_LR},
-             (".loss", ".accuracy"))]
+            ("descend", (X, y), {"epochs": XOR_EPOCHS, "lr": XOR_LR}, (".loss", ".accuracy"))]
 
 
 def _my_mlp_cases(rng):
@@ -523,7 +522,6 @@ MY_MLP = Exercise(
     time_budget=60.0,
     references=("mlp_lib.model:MLP.__init__", "mlp_lib.model:MLP.forward_backward", "mlp_lib.model:MLP.loss",
                 "mlp_lib.model:MLP.forward", "mlp_lib.model:MLP._forward", "mlp_lib.model:MLP._backward"),
-    uses=("mlp_lib.train:train", "mlp_lib.optim:sgd"),
     mistakes=[
         Mistake("the layers' caches overwrite each other: keep one cache per layer (a list, or a dict by layer), "
                 "so that the backward pass of layer l uses layer l's own input and weights, not the last layer's.",

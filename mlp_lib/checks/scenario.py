@@ -10,9 +10,10 @@ tuple of plain data,
                                               the model must already have exactly these names
     ("call", "forward_backward", args, kwargs, names)
                                               value = model.forward_backward(*args, **kwargs)
-    ("apply", "mlp_lib.train:train", args, kwargs, names)
-                                              value = train(*args, **kwargs), with the string
-                                              "model" in args standing for the instance
+    ("descend", (X, y), {"epochs": E, "lr": lr}, names)
+                                              value = descend(model, X, y, E, lr): what
+                                              ``train(model, X, y, epochs=E, lr=lr)`` does on a
+                                              full batch with plain SGD, through the same members
 
 In a "call", ``args`` may be the string "previous": the previous step's value, unpacked as the
 arguments (``forward_backward(*check_data(X, y))``). ``names`` says what the value is kept as in
@@ -26,11 +27,10 @@ must have; a learner's error inside a method is the learner's error, as for a fu
 This module imports only the standard library and NumPy: it is part of the code the grader
 runs inside a learner's kernel (see ``in_kernel``).
 """
-import importlib
+from types import SimpleNamespace
 
 import numpy as np
 
-MODEL = "model"          # in the arguments of an "apply" step: the instance
 PREVIOUS = "previous"    # as the arguments of a "call" step: the previous step's value
 
 
@@ -71,13 +71,36 @@ def play(cls, steps):
             args = tuple(previous) if isinstance(step[2], str) and step[2] == PREVIOUS else tuple(step[2])
             previous = _method(model, step[1])(*args, **step[3])
             _keep(kept, step[4], previous, step[1])
-        elif kind == "apply":
-            args = tuple(model if isinstance(a, str) and a == MODEL else a for a in step[2])
-            previous = _function(step[1])(*args, **step[3])
-            _keep(kept, step[4], previous, step[1])
+        elif kind == "descend":
+            previous = descend(model, *step[1], **step[2])
+            _keep(kept, step[3], previous, "train")
         else:
             raise ValueError(f"unknown scenario step {kind!r}")
     return kept
+
+
+def descend(model, X, y, epochs, lr):
+    """Train ``model`` as ``mlp_lib.train(model, X, y, epochs=epochs, lr=lr)`` does when X is one
+    full batch (N <= 32) and the update rule is plain SGD, through the members ``train`` uses:
+    ``check_data``, ``params``, ``forward_backward`` and ``loss_record``. The grader plays it in
+    the learner's kernel, where ``train`` itself is withheld (it is another exercise's answer).
+
+    X: (N, D), y: (N,) or (N, K). -> an object with ``loss`` and ``accuracy``, one per epoch as in
+    a ``History``: the data loss and the share of correct predictions before each epoch's step.
+    """
+    X, y = _method(model, "check_data")(X, y)
+    params = _member(model, "params")
+    params.update({name: np.array(value) for name, value in params.items()})    # train's own copies
+    record = _member(model, "loss_record")
+    history = SimpleNamespace(loss=[], accuracy=[])
+    for _ in range(int(epochs)):
+        loss, penalty, grads, logits = _method(model, "forward_backward")(X, y)
+        history.loss.append(float(loss))
+        history.accuracy.append(float(np.mean(record.predict(logits) == record.labels(y)))
+                                if record.classifies(np.shape(logits)[1]) else None)
+        for name in list(params):                      # plain SGD, as train's loop applies it
+            params[name] = params[name] - lr * np.asarray(grads[name])
+    return history
 
 
 def _member(model, name):
@@ -92,11 +115,6 @@ def _method(model, name):
     if not callable(method):
         raise AttributeError(f"the model has no method {name}(): train calls model.{name}(...)")
     return method
-
-
-def _function(qualified):
-    module, _, name = qualified.partition(":")
-    return getattr(importlib.import_module(module), name)
 
 
 def _keep(kept, names, value, source):

@@ -4,9 +4,7 @@ For the exercise set being graded, every package function that an exercise asks 
 write (the exercise's ``references``) keeps its signature and docstring but its body becomes
 one line that raises ``NotAvailableWhileGrading``; so does every use of it inside the package
 (``MLP`` falling back on the package's own layer, a registry entry...). A data loader named
-there loses its data files too. A function that a check calls on the learner's answer (an
-exercise's ``uses``: ``train`` on the learner's own model) is kept even where another exercise
-names it; the grader records calls of it during that other exercise instead. A module that repeats the exercises' maths for speed (the
+there loses its data files too. A module that repeats the exercises' maths for speed (the
 training loop's fused fast path) is replaced by one without it, so ``train`` takes its plain
 path, through the withheld functions. ``mlp_lib.checks`` (the reference solutions and their test
 inputs) and ``mlp_lib.grading`` are replaced by stubs, and no compiled file of the original
@@ -71,21 +69,12 @@ def __getattr__(name):
 '''}
 
 
-def kept_functions(exercises):
-    """The "module:qualname" names that these exercises' checks call on the learner's answers
-    (``Exercise.uses``): they stay in the grading package."""
-    return {name for exercise in exercises for name in exercise.uses}
-
-
 def forbidden_functions(exercises):
     """{module: [qualname, ...]} of the package functions these exercises ask the learner to
-    write, outside ``mlp_lib.checks`` (which the kernel never gets), less those kept."""
+    write, outside ``mlp_lib.checks`` (which the kernel never gets)."""
     found = collections.defaultdict(list)
-    kept = kept_functions(exercises)
     for exercise in exercises:
         for reference in exercise.references:
-            if reference in kept:
-                continue
             module, _, qualname = reference.partition(":")
             if module.startswith("mlp_lib.") and not module.startswith("mlp_lib.checks") and qualname not in found[module]:
                 found[module].append(qualname)

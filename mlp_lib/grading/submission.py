@@ -228,9 +228,8 @@ def _code_cells(nb, filename="the notebook"):
 class _Grading:
     """The state of one submission's run: the kernel, the cells known to break it."""
 
-    def __init__(self, workdir, cells, cell_timeout, kernel_name, sandbox, kept=()):
+    def __init__(self, workdir, cells, cell_timeout, kernel_name, sandbox):
         self.workdir = workdir
-        self.kept = frozenset(kept)    # the package functions the sandbox keeps although an exercise names them
         self.cells = cells
         self.cell_timeout = cell_timeout
         self.session = KernelSession(workdir, kernel_name, sandbox=sandbox)
@@ -286,7 +285,7 @@ class _Grading:
             why = ("the kernel died while running it (os._exit, a crash, or no memory left)"
                    if status == Status.CRASHED else f"it did not finish within {exercise.time_budget:.0f} s")
             return CheckResult(exercise.name, False, status, f"✗ {exercise.name}: {why}.")
-        outcomes = read_answers(out_stem, len(cases), keep_reference_flags=not self.sandboxed or bool(self.kept))
+        outcomes = read_answers(out_stem, len(cases), keep_reference_flags=not self.sandboxed)
         if outcomes is None:
             detail = f": {outcome['error']}" if outcome.get("error") else ""
             return CheckResult(exercise.name, False, Status.ERROR,
@@ -295,12 +294,9 @@ class _Grading:
         return outcomes
 
     def references(self, exercise):
-        """The package functions whose calls the kernel records. In the sandbox only those it keeps
-        for another exercise's check (``Exercise.uses``): the others are absent; a plain kernel, for
-        a learner's own check, still has them all."""
-        if self.sandboxed:
-            return tuple(r for r in exercise.references if r in self.kept)
-        return tuple(exercise.references)
+        """The package functions whose calls the kernel records. In the sandbox there are none to
+        record (they are absent); a plain kernel, for a learner's own check, still has them."""
+        return () if self.sandboxed else tuple(exercise.references)
 
     def replay(self):
         self.restarts += 1
@@ -346,8 +342,7 @@ def grade_notebook(path, learner=None, expected_set=None, cell_timeout=120, seed
             os.mkdir(kernel_dir)
         else:
             kernel_dir = workdir
-        grading = _Grading(kernel_dir, cells, cell_timeout, kernel_name, sandbox,
-                           sanitize.kept_functions(exercises) if sandbox is not None else ())
+        grading = _Grading(kernel_dir, cells, cell_timeout, kernel_name, sandbox)
         _copy_notebook(path, grading.session.home, grading.session)
         try:
             grading.run_notebook()
