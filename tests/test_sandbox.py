@@ -53,7 +53,7 @@ def test_the_solution_source_is_nowhere_in_the_kernels_file_system(kernel):
     run_ok(kernel, f"""
 import os
 hits = []
-for top in ('/usr/local', '/tmp', '/home', '/root', '/work', '/opt', '/srv', '/mnt', '/var', os.path.expanduser('~'),
+for top in ('/usr/local', '/tmp', '/home', '/root', '/opt', '/srv', '/mnt', '/var', os.path.expanduser('~'),
             '/', {str(pathlib.Path(sys.prefix))!r}):
     for folder, dirs, files in os.walk(top):
         if folder.startswith(('/proc', '/sys', '/dev', '/usr/share', '/usr/lib/x86_64-linux-gnu')):
@@ -145,7 +145,7 @@ def test_the_withheld_digits_data_is_nowhere_in_the_kernels_file_system(kernel):
     run_ok(kernel, f"""
 import gzip, os, mlp_lib
 assert sorted(os.listdir(os.path.join(os.path.dirname(mlp_lib.__file__), 'datasets'))) == \\
-    ['README.md', 'breast_cancer.csv.gz', 'diabetes_data_raw.csv.gz', 'diabetes_target.csv.gz']
+    ['README.md', 'breast_cancer.csv.gz', 'diabetes_data_raw.csv.gz', 'diabetes_target.csv.gz', 'tumours.zip']
 hits = []
 for folder, dirs, files in os.walk('/'):
     if folder.startswith(('/proc', '/sys', '/dev')):
