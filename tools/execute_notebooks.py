@@ -62,7 +62,9 @@ def execute(path, timeout=600, from_notebook=False):
     clear_run_metadata(nb)
     env_backend = os.environ.pop("MPLBACKEND", None)  # an inherited Agg backend hides inline plots
     try:
-        NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
+        # "immediate": the outputs are in when the last cell is done; a graceful shutdown of a kernel
+        # that imported PyTorch waits about 2 s for its threads
+        NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False, shutdown_kernel="immediate",
                        resources={"metadata": {"path": str(ipynb.parent)}}).execute()
     finally:
         if env_backend is not None:
