@@ -271,6 +271,9 @@ def products_alone(w, N, reps):
     return total * steps
 
 
+PRODUCTS, ELEMENTWISE = "matrix products", "elementwise layers (bias, ReLU and its derivative, db)"
+
+
 def step_breakdown(w, X, y, init_params):
     """Seconds per kind of work in one epoch of the hand-written loop, each operation timed in
     place (buffers preallocated, products with ``out=``, as the fast path does). -> dict kind ->
@@ -283,42 +286,45 @@ def step_breakdown(w, X, y, init_params):
     dW, db = [np.empty_like(v) for v in W], [np.empty_like(v) for v in b]
     Xb, rows, spent = np.empty((B, X.shape[1]), X.dtype), np.arange(B), {}
 
-    def timed(kind, operation, *args, **kwargs):
+    def timed(kind, operation):
+        """Run ``operation()`` (all of its work inside the call, so that all of it is timed)."""
         start = time.perf_counter()
-        out = operation(*args, **kwargs)
+        out = operation()
         spent[kind] = spent.get(kind, 0.0) + time.perf_counter() - start
         return out
+
+    def loss_gradient(logits, labels):
+        logits -= logits.max(axis=1, keepdims=True)
+        logits -= np.log(np.exp(logits).sum(axis=1, keepdims=True))
+        dz = np.exp(logits, out=logits)
+        dz[rows, labels] -= 1
+        dz /= B
+        return dz
+
+    def update():
+        for p, g in zip(W + b, dW + db):
+            g *= lr
+            p -= g
 
     for idx in batch_orders(len(X), B, 1)[0]:
         if len(idx) != B:
             continue
-        a = [timed("gathering the batch", X.take, idx, axis=0, out=Xb, mode="clip")]
+        a = [timed("gathering the batch", lambda: X.take(idx, axis=0, out=Xb, mode="clip"))]
         for l in range(L):
-            timed("matrix products", np.matmul, a[-1], W[l], out=z[l])
-            timed("elementwise layers (bias, ReLU and its derivative, db)", np.add, z[l], b[l], out=z[l])
+            timed(PRODUCTS, lambda: np.matmul(a[-1], W[l], out=z[l]))
+            timed(ELEMENTWISE, lambda: np.add(z[l], b[l], out=z[l]))
             if l < L - 1:
-                timed("elementwise layers (bias, ReLU and its derivative, db)", np.maximum, z[l], 0, out=z[l])
+                timed(ELEMENTWISE, lambda: np.maximum(z[l], 0, out=z[l]))
             a.append(z[l])
-        start = time.perf_counter()
-        logits = a[-1]
-        logits -= logits.max(axis=1, keepdims=True)
-        logits -= np.log(np.exp(logits).sum(axis=1, keepdims=True))
-        dz = np.exp(logits, out=logits)
-        dz[rows, y[idx]] -= 1
-        dz /= B
-        spent["softmax cross-entropy"] = spent.get("softmax cross-entropy", 0.0) + time.perf_counter() - start
+        dz = timed("softmax cross-entropy", lambda: loss_gradient(a[-1], y[idx]))
         for l in range(L - 1, -1, -1):
-            timed("matrix products", np.matmul, a[l].T, dz, out=dW[l])
-            timed("elementwise layers (bias, ReLU and its derivative, db)", np.add.reduce, dz, axis=0, out=db[l])
+            timed(PRODUCTS, lambda: np.matmul(a[l].T, dz, out=dW[l]))
+            timed(ELEMENTWISE, lambda: np.add.reduce(dz, axis=0, out=db[l]))
             if l:
-                d = timed("matrix products", np.matmul, dz, W[l].T, out=da[l - 1])
-                timed("elementwise layers (bias, ReLU and its derivative, db)", np.multiply, d, a[l] > 0, out=d)
+                d = timed(PRODUCTS, lambda: np.matmul(dz, W[l].T, out=da[l - 1]))
+                timed(ELEMENTWISE, lambda: np.multiply(d, a[l] > 0, out=d))
                 dz = d
-        start = time.perf_counter()
-        for p, g in zip(W + b, dW + db):
-            g *= lr
-            p -= g
-        spent["the update (W -= lr dW)"] = spent.get("the update (W -= lr dW)", 0.0) + time.perf_counter() - start
+        timed("the update (W -= lr dW)", update)
     return spent
 
 
@@ -442,13 +448,13 @@ def bench(args):
                   f"{flops / alone / 1e9:.1f} GFLOP/s = {flops / alone / rate:.0%} of the 1024^3 rate "
                   f"(the ceiling for any loop); mlp_lib reaches {alone / med['mlp_lib']:.0%} of it")
             ok = ok and flops / med["mlp_lib"] / rate >= MIN_MATMUL_FRACTION
-            spent = min((step_breakdown(w, X, y, init_params) for _ in range(max(3, args.reps))),
-                        key=lambda d: sum(d.values()))
+            runs = [step_breakdown(w, X, y, init_params) for _ in range(max(3, args.reps))]
+            spent = {kind: min(run[kind] for run in runs) for kind in runs[0]}    # a busy moment only adds time
             total = sum(spent.values())
-            print("  one epoch of a hand-written loop with preallocated buffers, by kind of work (best of the runs):")
+            print("  one epoch of a hand-written loop with preallocated buffers, by kind of work (each kind's best run):")
             for kind, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
                 print(f"    {seconds * 1e3:6.1f} ms  {seconds / total:4.0%}  {kind}")
-            others = total - spent["matrix products"]
+            others = total - spent[PRODUCTS]
             print(f"  with the products at the rate they reach alone and the rest as measured, a loop reaches at most "
                   f"{flops / (alone + others * w['epochs']) / rate:.0%} of the 1024^3 rate")
         if not ok:
